@@ -1,0 +1,1 @@
+"""ribsdown's coaching side: cue rules (data), the engine that decides, the voice."""

@@ -1,0 +1,191 @@
+"""`ribsdown` on the command line: `run` (live) and `analyze` (a recorded video)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from cues.engine import CueEngine
+from cues.rules import CueRule, load_rules
+from realtime.errors import UserError
+from realtime.loop import Pipeline
+
+log = logging.getLogger("ribsdown")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="ribsdown", description="Real-time running-form coach.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="coach live from a camera, a phone stream or a video")
+    run.add_argument("--source", default="0", help="camera index (0), video PATH or stream URL (default 0)")
+    run.add_argument("--realtime", action="store_true", help="play a video file at its own speed, as a camera would")
+    run.add_argument("--headless", action="store_true", help="no window (SDL dummy video driver)")
+    run.add_argument("--duration", type=positive_float, metavar="SECONDS", help="stop after this long")
+    run.add_argument("--mute", action="store_true", help="no voice (the banner still shows)")
+    run.add_argument("--volume", type=unit_float, default=1.0, help="voice volume 0..1 (default 1)")
+    run.add_argument("--rules", type=Path, help="a cue rules TOML to use instead of the shipped one")
+    run.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
+    run.add_argument(
+        "--screenshot-every", type=positive_float, metavar="SECONDS", help="save the screen as PNG into DIR/screens"
+    )
+    run.set_defaults(func=command_run)
+
+    analyze = sub.add_parser("analyze", help="analyse a recorded video as fast as the CPU allows")
+    analyze.add_argument("video", type=Path, help="the video file")
+    analyze.add_argument("--rules", type=Path, help="a cue rules TOML to use instead of the shipped one")
+    analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
+    analyze.set_defaults(func=command_analyze)
+    return parser
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def unit_float(text: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def command_run(args: argparse.Namespace) -> int:
+    """The live app: source → model → analysis → voice and screen."""
+    from cues.audio import VoicePlayer
+    from realtime.capture import open_source
+    from realtime.outputs import ScreenOutput, ScreenshotSchedule, VoiceOutput
+    from realtime.paths import voice_dir
+    from realtime.screen import Screen, use_headless_video
+
+    if args.headless:
+        use_headless_video()
+    out_dir = resolve_out_dir(args.out)
+    rules = load_rules(args.rules)
+    with open_source(args.source, realtime=args.realtime) as source:
+        pipeline = build_pipeline(rules)
+        player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
+        player.open()
+        screen = Screen()
+        screen.open()
+        try:
+            record = new_record(source)
+            shots = ScreenshotSchedule(out_dir / "screens", args.screenshot_every) if args.screenshot_every else None
+            outputs = [VoiceOutput(player), ScreenOutput(screen, player, shots)]
+            run_loop(source, pipeline, record, outputs, args.duration)
+            wait_for_voice(player)
+        finally:
+            screen.close()
+            player.close()
+    return finish(record, out_dir)
+
+
+def command_analyze(args: argparse.Namespace) -> int:
+    """A recorded video through the same pipeline, no window, no voice."""
+    from tqdm import tqdm
+
+    from realtime.capture import FileSource
+
+    out_dir = resolve_out_dir(args.out)
+    rules = load_rules(args.rules)
+    with FileSource(args.video) as source:
+        pipeline = build_pipeline(rules)
+        record = new_record(source)
+        total = getattr(source, "frame_count", None) or None
+        with tqdm(total=total, unit="frame", desc="analysing", disable=None) as bar:
+            run_loop(source, pipeline, record, [], None, on_frame=lambda _r: bar.update())
+    return finish(record, out_dir)
+
+
+def build_pipeline(rules: list[CueRule]) -> Pipeline:
+    """The model and the analysis with these cue rules."""
+    from realtime.estimator import PoseEstimator
+
+    return Pipeline(PoseEstimator(), CueEngine(rules))
+
+
+def new_record(source):
+    """An empty session record for `source`."""
+    from realtime.session import SessionRecord
+
+    return SessionRecord(source=source.name, fps=source.fps)
+
+
+def run_loop(source, pipeline, record, outputs, duration, on_frame=None) -> None:
+    """Run the session; Ctrl-C ends it cleanly and keeps what was recorded."""
+    from realtime.loop import run_session
+
+    try:
+        run_session(source, pipeline, record, outputs, duration, on_frame)
+    except KeyboardInterrupt:
+        log.warning("stopped (Ctrl-C); saving what was recorded")
+    record.frames_dropped = source.frames_dropped
+
+
+def wait_for_voice(player, limit_s: float = 5.0) -> None:
+    """Let a voice line that is still playing finish before closing the mixer."""
+    deadline = time.monotonic() + limit_s
+    while player.busy() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def resolve_out_dir(requested: Path | None) -> Path:
+    """Check the output folder before any work starts."""
+    from realtime.paths import user_data_dir
+    from realtime.session import prepare_out_dir
+
+    return prepare_out_dir(requested, user_data_dir())
+
+
+def finish(record, out_dir: Path) -> int:
+    """Write the session and say where it went."""
+    record.write(out_dir)
+    summary = record.summary()
+    lean = summary["trunk_lean_deg"]
+    lean_text = f"trunk lean median {lean['median']:+.1f}°" if lean else "no runner found"
+    print(f"{summary['frames']} frames, {lean_text}, {len(summary['cues'])} cue(s)")
+    print(f"session saved to {out_dir}")
+    return 0
+
+
+def quiet_native_logs() -> None:
+    """Keep OpenCV's, FFmpeg's and MediaPipe's native chatter off the user's terminal.
+
+    Set before cv2 and mediapipe are imported; a user's own settings win.
+    """
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `ribsdown` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="ribsdown: %(levelname)s: %(message)s" if args.verbose else "ribsdown: %(message)s",
+    )
+    quiet_native_logs()
+    try:
+        return args.func(args)
+    except UserError as err:
+        print(f"ribsdown: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""MediaPipe Pose at the edge: a BGR image in, the project's `Pose` (or None) out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from realtime.pose import N_LANDMARKS, Pose
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    """Settings for MediaPipe Pose (the model bundled in mediapipe 0.10.21)."""
+
+    model_complexity: int = 1
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    enable_segmentation: bool = False
+
+
+def pose_from_mediapipe(result: object, width: int, height: int, t: float) -> Pose | None:
+    """Convert a MediaPipe `solutions.pose` result into a `Pose` in pixels, or None."""
+    landmarks = getattr(result, "pose_landmarks", None)
+    if landmarks is None:
+        return None
+    raw = np.array([(p.x, p.y, p.visibility) for p in landmarks.landmark], dtype=float)
+    if raw.shape != (N_LANDMARKS, 3):
+        return None
+    xy = raw[:, :2] * (width, height)
+    world = None
+    world_lms = getattr(result, "pose_world_landmarks", None)
+    if world_lms is not None:
+        world = np.array([(p.x, p.y, p.z) for p in world_lms.landmark], dtype=float)
+    return Pose(xy=xy, visibility=raw[:, 2], t=t, world=world)
+
+
+class PoseEstimator:
+    """One MediaPipe Pose model in video (tracking) mode.
+
+    Call `estimate(image_bgr, t)` once per frame, in time order; `last_ms` is
+    the time the model took for the latest frame.
+    """
+
+    def __init__(self, config: EstimatorConfig | None = None) -> None:
+        import mediapipe as mp  # heavy import kept out of module import time
+
+        cfg = config or EstimatorConfig()
+        self._model = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=cfg.model_complexity,
+            smooth_landmarks=True,
+            enable_segmentation=cfg.enable_segmentation,
+            min_detection_confidence=cfg.min_detection_confidence,
+            min_tracking_confidence=cfg.min_tracking_confidence,
+        )
+        self.last_ms = 0.0
+
+    def estimate(self, image_bgr: np.ndarray, t: float) -> Pose | None:
+        """Landmarks of the most prominent person in the image, or None."""
+        height, width = image_bgr.shape[:2]
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        start = time.perf_counter()
+        result = self._model.process(rgb)
+        self.last_ms = (time.perf_counter() - start) * 1000.0
+        return pose_from_mediapipe(result, width, height, t)
+
+    def close(self) -> None:
+        """Release the model."""
+        self._model.close()
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

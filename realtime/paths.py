@@ -1,0 +1,23 @@
+"""Where things live: the packaged assets and the user's data folder."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+
+def assets_dir() -> Path:
+    """The `assets/` folder (installed as the package `ribsdown_assets`)."""
+    return Path(str(resources.files("ribsdown_assets")))
+
+
+def voice_dir() -> Path:
+    """The folder of voice lines, one WAV per cue."""
+    return assets_dir() / "voice"
+
+
+def user_data_dir() -> Path:
+    """The user's ribsdown data folder (sessions are written under it)."""
+    return platformdirs.user_data_path("ribsdown", appauthor=False)

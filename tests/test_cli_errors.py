@@ -1,0 +1,51 @@
+"""Bad input: one clear line on stderr, exit status 2, no traceback."""
+
+import time
+
+import pytest
+
+from tests.cli import run_cli, user_lines
+
+
+def assert_one_clear_line(result, *words):
+    lines = user_lines(result.stderr)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(lines) == 1 and lines[0].startswith("ribsdown: "), lines
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_missing_file(tmp_path):
+    assert_one_clear_line(run_cli("analyze", tmp_path / "nope.mp4", "--out", tmp_path / "o"), "nope.mp4")
+
+
+def test_not_a_video(tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("these are not frames\n" * 50)
+    assert_one_clear_line(run_cli("analyze", fake, "--out", tmp_path / "o"), "notes.mp4")
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_camera_that_does_not_exist(tmp_path):
+    assert_one_clear_line(run_cli("run", "--source", "7", "--headless", "--out", tmp_path / "o"), "camera")
+
+
+def test_unreachable_url_fails_fast(tmp_path):
+    start = time.monotonic()
+    result = run_cli("run", "--source", "http://127.0.0.1:9/none", "--headless", "--out", tmp_path / "o")
+    assert time.monotonic() - start < 15
+    assert_one_clear_line(result, "127.0.0.1:9")
+
+
+def test_existing_session_is_never_overwritten(tmp_path, clips_dir):
+    (tmp_path / "summary.json").write_text('{"keep": true}')
+    result = run_cli("analyze", clips_dir / "empty_room.mp4", "--out", tmp_path)
+    assert_one_clear_line(result, "already holds a session")
+    assert (tmp_path / "summary.json").read_text() == '{"keep": true}'
+
+
+@pytest.mark.parametrize("args", [["run", "--duration", "-3"], ["run", "--volume", "2"]])
+def test_bad_option_values_exit_2(args):
+    result = run_cli(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr

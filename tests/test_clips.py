@@ -1,0 +1,126 @@
+"""The whole app on the real clips (../shared/data/clips, see its README): the real model,
+the real command line, SDL's dummy video and disk audio drivers."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.cli import run_cli, user_lines
+
+ARCH_START_S = 12.0  # treadmill_side_left_then_arched.mp4: arched from 12 s (clips README)
+
+
+@pytest.fixture(scope="session")
+def analyzed(clips_dir, tmp_path_factory):
+    """`ribsdown analyze CLIP` once per clip: (summary, frames.csv rows)."""
+    cache: dict[str, tuple[dict, list[dict]]] = {}
+
+    def get(name: str) -> tuple[dict, list[dict]]:
+        if name not in cache:
+            out = tmp_path_factory.mktemp(name.replace(".", "_"))
+            result = run_cli("analyze", clips_dir / name, "--out", out / "session")
+            assert result.returncode == 0, result.stderr
+            assert "session saved to" in result.stdout
+            cache[name] = read_session(out / "session")
+        return cache[name]
+
+    return get
+
+
+def read_session(folder: Path) -> tuple[dict, list[dict]]:
+    summary = json.loads((folder / "summary.json").read_text())
+    with (folder / "frames.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    return summary, rows
+
+
+def cue_times(summary: dict, cue_id: str = "ribs_down") -> list[float]:
+    return [c["t"] for c in summary["cues"] if c["id"] == cue_id]
+
+
+def test_treadmill_runner_measured_and_not_cued(analyzed):
+    summary, rows = analyzed("treadmill_side_left.mp4")
+    assert summary["frames"] == len(rows) == 360
+    assert summary["frames_with_pose"] >= 0.95 * summary["frames"]
+    assert summary["facing"] == "left"
+    assert 2.0 <= summary["trunk_lean_deg"]["median"] <= 8.0  # truth: about +4.7°
+    assert cue_times(summary) == []
+    assert summary["fps"] == pytest.approx(30.0) and summary["duration_s"] == pytest.approx(12.0, abs=0.05)
+    assert summary["timing"]["pose_ms_p50"] > 0 and summary["timing"]["loop_fps"] > 0
+
+
+def test_arched_half_cued_and_first_half_not(analyzed):
+    summary, rows = analyzed("treadmill_side_left_then_arched.mp4")
+    times = cue_times(summary)
+    assert times and all(t > ARCH_START_S for t in times)
+    assert times[0] < ARCH_START_S + 3.0
+    leans = np.array([float(r["trunk_lean_deg"]) for r in rows])
+    t = np.array([float(r["t"]) for r in rows])
+    drop = np.median(leans[t < ARCH_START_S]) - np.median(leans[t >= ARCH_START_S])
+    assert 5.0 < drop < 11.0  # the clip bends the trunk back by 8°
+
+
+def test_empty_room_no_pose_no_cue(analyzed):
+    summary, rows = analyzed("empty_room.mp4")
+    assert summary["frames"] > 0 and summary["frames_with_pose"] == 0
+    assert summary["cues"] == [] and summary["trunk_lean_deg"] is None and summary["facing"] is None
+    assert all(r["pose"] == "0" and r["trunk_lean_deg"] == "" for r in rows)
+
+
+def test_mirrored_clip_gives_the_same_lean(clips_dir, tmp_path, analyzed):
+    original, _ = analyzed("treadmill_side_left.mp4")
+    mirrored = write_clip(clips_dir / "treadmill_side_left.mp4", tmp_path / "mirrored.avi", flip=True)
+    result = run_cli("analyze", mirrored, "--out", tmp_path / "session")
+    assert result.returncode == 0, result.stderr
+    summary, _ = read_session(tmp_path / "session")
+    assert summary["facing"] == "right"
+    assert summary["trunk_lean_deg"]["median"] == pytest.approx(original["trunk_lean_deg"]["median"], abs=1.5)
+
+
+def write_clip(src: Path, dst: Path, start_s: float = 0.0, flip: bool = False) -> Path:
+    """A derived clip in a temporary folder (never in the repository): a part, maybe mirrored."""
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    index = 0
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        if index / fps >= start_s:
+            writer.write(cv2.flip(image, 1) if flip else image)
+        index += 1
+    writer.release()
+    cap.release()
+    return dst
+
+
+def test_live_run_speaks_the_cue_on_the_disk_audio_driver(clips_dir, tmp_path):
+    """`run --realtime --headless --duration 8` on the arched half: the voice line is in the
+    samples SDL wrote, after the cue and not before (disk driver at its default pace: real time)."""
+    clip = write_clip(clips_dir / "treadmill_side_left_then_arched.mp4", tmp_path / "arched.avi", start_s=ARCH_START_S)
+    audio = tmp_path / "audio.raw"
+    result = run_cli(
+        "run", "--source", clip, "--realtime", "--headless", "--duration", "8", "--out", tmp_path / "s",
+        env={"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": str(audio)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert not [line for line in user_lines(result.stderr) if "SDL disk" not in line and "Writing to file" not in line]
+    summary, rows = read_session(tmp_path / "s")
+    assert 7.0 <= summary["duration_s"] <= 8.1
+    assert summary["frames"] + summary["timing"]["frames_dropped"] >= 230  # 8 s at 30 fps, paced
+    (cue_t,) = cue_times(summary)
+    samples = np.fromfile(audio, dtype=np.int16).reshape(-1, 2)
+    rate = 22050
+    loud = np.abs(samples).max(axis=1) > 16
+    before = loud[: int(max(0.0, cue_t - 1.0) * rate)]
+    after = loud[int(max(0.0, cue_t - 1.0) * rate): int((cue_t + 4.0) * rate)]
+    assert before.size > 0 and not before.any()
+    assert after.sum() / rate > 0.8  # the 1.4 s line, most of it above silence

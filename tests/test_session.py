@@ -1,0 +1,49 @@
+import csv
+import json
+
+import pytest
+
+from cues.engine import Cue
+from realtime.errors import UserError
+from realtime.session import FrameRow, SessionRecord, prepare_out_dir
+
+
+def row(i: int, lean: float | None) -> FrameRow:
+    return FrameRow(t=i / 30, has_pose=lean is not None, trunk_lean_deg=lean, facing="left",
+                    frame_index=i, pose_ms=20.0, cue_id=None)
+
+
+def test_summary_and_frames_follow_the_contract(tmp_path):
+    record = SessionRecord(source="clip.mp4", fps=30.0, wall_s=1.0)
+    for i in range(30):
+        record.add(row(i, None if i < 10 else float(i - 10)), None)
+    record.add(row(30, -1.0), Cue(t=1.0, id="ribs_down", text="Ribs down, lean forward", voice="ribs_down.wav"))
+    record.write(tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["frames"] == 31 and summary["frames_with_pose"] == 21
+    assert summary["facing"] == "left" and summary["duration_s"] == pytest.approx(31 / 30, abs=1e-3)
+    assert summary["trunk_lean_deg"]["median"] == pytest.approx(9.0)
+    assert summary["cues"] == [{"t": 1.0, "id": "ribs_down", "text": "Ribs down, lean forward"}]
+    assert set(summary["timing"]) >= {"pose_ms_p50", "pose_ms_p95", "loop_fps"}
+    with (tmp_path / "frames.csv").open() as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][:3] == ["t", "pose", "trunk_lean_deg"]
+    assert rows[1][1:3] == ["0", ""] and rows[11][1:3] == ["1", "0.000"]
+    assert len(rows) == 32
+
+
+def test_out_dir_never_overwrites_a_session(tmp_path):
+    (tmp_path / "summary.json").write_text("{}")
+    with pytest.raises(UserError, match="already holds a session"):
+        prepare_out_dir(tmp_path, tmp_path / "data")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(UserError, match="is a file"):
+        prepare_out_dir(afile, tmp_path / "data")
+
+
+def test_default_out_dirs_are_new_each_time(tmp_path):
+    first = prepare_out_dir(None, tmp_path)
+    first.mkdir(parents=True)
+    second = prepare_out_dir(None, tmp_path)
+    assert first != second and first.parent == second.parent == tmp_path / "sessions"

@@ -24,14 +24,18 @@ Kinematics (each leg; stride phase `phi` in [0, 1), contact at 0, toe-off at `du
   kinematics between hip and ankle. The belt speed is solved so that the heel lands
   `overstride_m` ahead of the hip with the knee flexed `contact_knee_flexion_deg`, and the
   thigh angle at toe-off is exactly `hip_extension_deg` (the extension peak).
-- Swing: thigh and shank angles follow cubic Hermite keyframes (thigh flexion peak
-  `thigh_flexion_peak_deg` at 75 % of swing, knee flexion ~`knee_flexion_peak_deg` at
-  40 %). The swing starts with the toe moving forward and up and ends with the heel
-  arriving at zero velocity relative to the hip, so the Zeni et al. (2008) markers are
-  exact: the heel's most forward position relative to the hip is the contact, the toe's
-  most backward position is the toe-off.
+- Swing: thigh and shank angles follow cubic Hermite keyframes (the thigh heading for
+  `thigh_flexion_peak_deg`, the knee folding to about `knee_flexion_peak_deg` at 40 % of
+  swing). From 60 % of swing the heel is steered to its landing spot, forward
+  monotonically and down onto the deck at 0.4 m/s, the knee from inverse kinematics; the
+  real flexion peak lands within a few degrees of the target (the truth has per-frame
+  angles). The swing starts with the toe moving forward and up and ends with the heel at
+  rest relative to the hip, so the Zeni et al. (2008) markers are exact: the heel's most
+  forward position relative to the hip is the contact, the toe's most backward position
+  is the toe-off. Both are kinks (the foot stops dead on the belt), as on a real treadmill.
 - Hip: fixed horizontally, bounces `hip_bounce_m` peak to peak twice per stride (lowest
-  at mid-stance when running, highest when walking).
+  at mid-stance when running; highest at mid-stance, lowest just after contact, when
+  walking).
 - Trunk: leans `trunk_lean_deg` (+ forward) with a small oscillation twice per stride,
   plus an optional arching episode (`arch_delta_deg` eased in over `arch_ramp_s` from
   `arch_start_s`, eased out over `arch_ramp_s` from `arch_end_s`).
@@ -63,11 +67,15 @@ _ANKLE_H, _HEEL_BACK, _TOE_FWD = 0.039, 0.030, 0.120  # foot, relative to the an
 _NECK = 0.100  # mid-shoulder to ear
 
 # Swing keyframes (fractions of swing) and shaping.
-_U_THIGH_PEAK, _U_SHANK_BACK = 0.75, 0.40
-_THIGH_START_SLOPE = 1.5  # Hermite start slope, x (peak - start); <= 3 keeps it monotone
-_SHANK_START_RATIO = 0.8  # shank rotates back at this ratio of the thigh's start rate
+_U_THIGH_PEAK, _U_SHANK_BACK, _U_FOOT_SET = 0.75, 0.40, 0.85
+_FOOT_DORSI_MAX = math.radians(30.0)
+_U_LAND = 0.6  # from here the heel is steered to its landing spot
+_LAND_SPEED = 0.4  # heel's downward speed at contact, m/s
+_THIGH_START_SLOPE = 2.5  # Hermite start slope, x (peak - start); <= 3 keeps it monotone
+_SHANK_START_RATIO = 0.6  # shank rotates back at this ratio of the thigh's start rate
 # Stance foot roll (fractions of stance): heel pivot until _ROLL_FLAT, toe pivot from _ROLL_HEEL_UP.
 _ROLL_FLAT, _ROLL_HEEL_UP = 0.15, 0.5
+_WALK_HIP_LOW = 0.05  # walking: the hip is lowest just after contact, highest at mid-stance
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class RunnerSpec:
     hip_extension_deg: float = -20.0
     thigh_flexion_peak_deg: float = 32.0
     knee_flexion_peak_deg: float = 100.0
-    contact_knee_flexion_deg: float = 10.0
+    contact_knee_flexion_deg: float = 18.0
     overstride_m: float = 0.15
     hip_bounce_m: float = 0.07
     heel_strike_deg: float = 10.0
@@ -304,7 +312,7 @@ class _Keys:
     duty: float
     h_mean: float
     h_amp: float  # half peak-to-peak
-    h_sign: float  # -1: lowest at mid-stance (running), +1: highest (walking)
+    h_low: float  # phase of the lowest hip: mid-stance (running), just after contact (walking)
     x_contact: float  # heel f at contact
     belt: float  # belt speed, m/s
     psi_c: float
@@ -318,7 +326,8 @@ class _Keys:
 
 
 def _hip_height(k: _Keys, phase: np.ndarray) -> np.ndarray:
-    return k.h_mean + k.h_sign * k.h_amp * np.cos(4 * np.pi * (phase - k.duty / 2))
+    """Hip height (m) at stride phases: lowest at phase `k.h_low` and half a stride later."""
+    return k.h_mean - k.h_amp * np.cos(4 * np.pi * (np.asarray(phase) - k.h_low))
 
 
 def _solve_gait(spec: RunnerSpec) -> _Keys:
@@ -330,7 +339,7 @@ def _solve_gait(spec: RunnerSpec) -> _Keys:
     stride, duty = spec.stride_s, spec.duty_factor
     psi_c = math.radians(spec.heel_strike_deg)
     psi_to = -math.radians(spec.toe_off_foot_deg)
-    h_sign = 1.0 if spec.mode == "walking" else -1.0
+    h_low = _WALK_HIP_LOW if spec.mode == "walking" else duty / 2
     h_amp = spec.hip_bounce_m / 2
 
     # Contact: heel on the deck `overstride` ahead, knee flexed as asked.
@@ -341,16 +350,16 @@ def _solve_gait(spec: RunnerSpec) -> _Keys:
     if reach <= abs(ankle_c[0]):
         raise ValueError("overstride_m is longer than the leg")
     h_c = ankle_c[1] + math.sqrt(reach * reach - ankle_c[0] ** 2)
-    h_mean = h_c - h_sign * h_amp * math.cos(4 * math.pi * (0 - duty / 2))
+    h_mean = h_c + h_amp * math.cos(4 * math.pi * (0 - h_low))
     hip_c = np.array([0.0, h_c])
     knee_c = _two_link_ik(hip_c[None], ankle_c[None], lt, ls)[0]
     theta_c = float(_angle_from_down(knee_c - hip_c))
     sigma_c = float(_angle_from_down(ankle_c - knee_c))
 
-    # Toe-off: thigh at the extension peak, toe on the deck; the hip height is the same
-    # as at contact (the bounce is symmetric about mid-stance).
+    # Toe-off: thigh at the extension peak, toe on the deck.
     theta_to = math.radians(spec.hip_extension_deg)
-    knee_to = hip_c + lt * _dir(theta_to)
+    h_to = h_mean - h_amp * math.cos(4 * math.pi * (duty - h_low))
+    knee_to = np.array([0.0, h_to]) + lt * _dir(theta_to)
     toe_to_ankle = _rot(-toe, psi_to)  # ankle relative to the toe
     dv = toe_to_ankle[1] - knee_to[1]
     if ls * ls <= dv * dv:
@@ -364,9 +373,10 @@ def _solve_gait(spec: RunnerSpec) -> _Keys:
         raise ValueError("inconsistent stance: the foot would move forward on the belt")
 
     theta_max = math.radians(spec.thigh_flexion_peak_deg)
-    theta_at_back = float(_theta_swing_raw(np.array([_U_SHANK_BACK]), theta_to, theta_max, theta_c)[0])
+    u_back = np.array([_U_SHANK_BACK])
+    theta_at_back = float(_theta_swing_raw(u_back, theta_to, theta_max, theta_c)[0])
     sigma_min = theta_at_back - math.radians(spec.knee_flexion_peak_deg)
-    return _Keys(lt, ls, heel, toe, stride, duty, h_mean, h_amp, h_sign, x_c, belt,
+    return _Keys(lt, ls, heel, toe, stride, duty, h_mean, h_amp, h_low, x_c, belt,
                  psi_c, psi_to, theta_to, sigma_to, theta_c, sigma_c, theta_max, sigma_min)
 
 
@@ -377,11 +387,68 @@ def _theta_swing_raw(u: np.ndarray, th_to: float, th_max: float, th_c: float) ->
     return np.where(u < _U_THIGH_PEAK, first, second)
 
 
+def _swing_fk(k: _Keys, u: np.ndarray,
+              hip: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Swing by angle keyframes at swing fractions `u` `(N,)`, hips `(N, 2)`:
+    knee, ankle `(N, 2)` and foot pitch `(N,)`."""
+    t_swing = (1 - k.duty) * k.stride
+    theta = _theta_swing_raw(u, k.theta_to, k.theta_max, k.theta_c)
+    theta_rate = _THIGH_START_SLOPE * (k.theta_max - k.theta_to) / (_U_THIGH_PEAK * t_swing)
+    m_sigma = -_SHANK_START_RATIO * theta_rate * _U_SHANK_BACK * t_swing  # per unit segment
+    sigma = np.where(
+        u < _U_SHANK_BACK,
+        _hermite(u / _U_SHANK_BACK, k.sigma_to, k.sigma_min, m_sigma),
+        _hermite((u - _U_SHANK_BACK) / (1 - _U_SHANK_BACK), k.sigma_min, k.sigma_c, 0.0),
+    )
+    # Foot pitch: held near its toe-off pitch while the knee folds (at most
+    # _FOOT_DORSI_MAX dorsiflexed against the shank), then eased to the landing pitch,
+    # reached at _U_FOOT_SET and held (toe clearance, heel first).
+    psi_mid = max(k.sigma_min + _FOOT_DORSI_MAX, k.psi_to)
+    psi = np.where(
+        u < _U_SHANK_BACK,
+        _hermite(u / _U_SHANK_BACK, k.psi_to, psi_mid, 0.0),
+        _hermite((u - _U_SHANK_BACK) / (_U_FOOT_SET - _U_SHANK_BACK), psi_mid, k.psi_c, 0.0),
+    )
+    knee = hip + k.lt * _dir(theta)
+    return knee, knee + k.ls * _dir(sigma), psi
+
+
+def _swing(k: _Keys, u: np.ndarray, hip: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Swing at fractions `u` `(N,)` with hips `(N, 2)`: knee, ankle `(N, 2)`, foot pitch `(N,)`.
+
+    Angle keyframes until _U_LAND; then the heel is steered in (f, u) to its landing
+    spot: forward monotonically (so the contact is its most forward point) and down
+    onto the deck at _LAND_SPEED (never below it), the knee from inverse kinematics.
+    """
+    knee, ankle, psi = _swing_fk(k, u, hip)
+    land = u > _U_LAND
+    if not np.any(land):
+        return knee, ankle, psi
+    eps = 1e-6
+    u0 = np.array([_U_LAND - eps, _U_LAND])
+    hip0 = np.stack([np.zeros(2), _hip_height(k, k.duty + u0 * (1 - k.duty))], axis=-1)
+    _, ank0, psi0 = _swing_fk(k, u0, hip0)
+    heel0 = ank0 + _rot(np.broadcast_to(k.heel, (2, 2)), psi0)
+    span = 1 - _U_LAND
+    vel = (heel0[1] - heel0[0]) / eps * span  # per unit of the landing segment
+    ahead = k.x_contact - heel0[1, 0]
+    if ahead <= 0:
+        raise ValueError("overstride_m too small for the swing: raise it or lower the thigh peak")
+    s = (u[land] - _U_LAND) / span
+    heel_f = _hermite(s, heel0[1, 0], k.x_contact, float(np.clip(vel[0], 0.0, 3 * ahead)))
+    drop = -_LAND_SPEED * (1 - k.duty) * k.stride * span
+    heel_u = _hermite(s, heel0[1, 1], 0.0, max(float(vel[1]), -3 * heel0[1, 1]), drop)
+    heel_to_ankle = _rot(np.broadcast_to(k.heel, (s.size, 2)), psi[land])
+    ankle[land] = np.stack([heel_f, heel_u], axis=-1) - heel_to_ankle
+    knee[land] = _two_link_ik(hip[land], ankle[land], k.lt, k.ls)
+    return knee, ankle, psi
+
+
 def _leg_points(k: _Keys, phase: np.ndarray) -> dict[str, np.ndarray]:
     """Leg kinematics at stride phases `(N,)`; points `(N, 2)` in (f, u) metres."""
     phase = np.mod(np.asarray(phase, dtype=float), 1.0)
     n = phase.shape[0]
-    hip = np.stack([np.zeros(n), _hip_height(k, phase)], axis=-1)
+    hip = np.stack([np.zeros(n), _hip_height(k, phase)], axis=-1)  # (N, 2)
     stance = phase < k.duty
     knee = np.zeros((n, 2))
     ankle = np.zeros((n, 2))
@@ -401,23 +468,8 @@ def _leg_points(k: _Keys, phase: np.ndarray) -> dict[str, np.ndarray]:
     knee[stance] = _two_link_ik(hip[stance], ankle[stance], k.lt, k.ls)
     psi[stance] = psi_st
 
-    # Swing: Hermite keyframes on thigh, shank and foot-to-shank angles.
     sw = ~stance
-    u = (phase[sw] - k.duty) / (1 - k.duty)
-    t_swing = (1 - k.duty) * k.stride
-    theta = _theta_swing_raw(u, k.theta_to, k.theta_max, k.theta_c)
-    theta_rate = _THIGH_START_SLOPE * (k.theta_max - k.theta_to) / (_U_THIGH_PEAK * t_swing)
-    m_sigma = -_SHANK_START_RATIO * theta_rate * _U_SHANK_BACK * t_swing  # per unit segment
-    sigma = np.where(
-        u < _U_SHANK_BACK,
-        _hermite(u / _U_SHANK_BACK, k.sigma_to, k.sigma_min, m_sigma),
-        _hermite((u - _U_SHANK_BACK) / (1 - _U_SHANK_BACK), k.sigma_min, k.sigma_c, 0.0),
-    )
-    a_to, a_c = k.psi_to - k.sigma_to, k.psi_c - k.sigma_c
-    ankle_rel = _hermite(u, a_to, a_c, -m_sigma / _U_SHANK_BACK)  # keeps the foot pitch still at toe-off
-    knee[sw] = hip[sw] + k.lt * _dir(theta)
-    ankle[sw] = knee[sw] + k.ls * _dir(sigma)
-    psi[sw] = sigma + ankle_rel
+    knee[sw], ankle[sw], psi[sw] = _swing(k, (phase[sw] - k.duty) / (1 - k.duty), hip[sw])
 
     heel = ankle + _rot(np.broadcast_to(k.heel, (n, 2)), psi)
     toe = ankle + _rot(np.broadcast_to(k.toe, (n, 2)), psi)
@@ -548,7 +600,7 @@ def clean_landmarks(spec: RunnerSpec, t: np.ndarray) -> np.ndarray:
     return _to_image(spec, pts)
 
 
-def _events(spec: RunnerSpec, keys_duty: float) -> tuple[dict[Leg, np.ndarray], dict[Leg, np.ndarray]]:
+def _events(spec: RunnerSpec) -> tuple[dict[Leg, np.ndarray], dict[Leg, np.ndarray]]:
     """Exact contact and toe-off times per leg in [0, duration)."""
     contacts: dict[Leg, np.ndarray] = {}
     toe_offs: dict[Leg, np.ndarray] = {}
@@ -559,7 +611,7 @@ def _events(spec: RunnerSpec, keys_duty: float) -> tuple[dict[Leg, np.ndarray], 
     for leg, offset in (("right", 0.0), ("left", 0.5)):
         start = spec.start_phase + offset
         k = np.arange(-2, math.ceil(spec.duration_s / T) + 3)
-        for store, at in ((contacts, 0.0), (toe_offs, keys_duty)):
+        for store, at in ((contacts, 0.0), (toe_offs, spec.duty_factor)):
             times = (k + at - start) * T
             store[leg] = times[(times >= 0) & (times < spec.duration_s)]  # type: ignore[index]
     return contacts, toe_offs
@@ -572,7 +624,7 @@ def generate(spec: RunnerSpec) -> tuple[list[Pose | None], SyntheticTruth]:
     rng = np.random.default_rng(spec.seed)
     pts, legs = _figure(spec, t)
     xy_clean = _to_image(spec, pts)
-    near, far = spec.near_leg, ("left" if spec.near_leg == "right" else "right")
+    far: Leg = "left" if spec.near_leg == "right" else "right"
 
     vis = np.empty((n, N_LANDMARKS))
     vis[:] = rng.uniform(0.9, 1.0, size=(n, N_LANDMARKS))
@@ -581,7 +633,7 @@ def generate(spec: RunnerSpec) -> tuple[list[Pose | None], SyntheticTruth]:
 
     xy = xy_clean.copy()
     if spec.noise_px > 0:
-        sigma = np.full(N_LANDMARKS, spec.noise_px)
+        sigma = np.full(N_LANDMARKS, float(spec.noise_px))
         sigma[far_idx] *= spec.far_noise_scale
         xy += rng.normal(size=xy.shape) * sigma[None, :, None]
     swapped = rng.random(n) < spec.swap_probability
@@ -604,8 +656,7 @@ def generate(spec: RunnerSpec) -> tuple[list[Pose | None], SyntheticTruth]:
         shank = np.degrees(_angle_from_down(legs[leg]["ankle"] - legs[leg]["knee"]))
         return thigh(leg) - shank
 
-    duty = spec.duty_factor
-    contacts, toe_offs = _events(spec, duty)
+    contacts, toe_offs = _events(spec)
     extras: dict[str, float] = {}
     belt = 0.0
     if spec.mode != "standing":

@@ -8,12 +8,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from cues.engine import CueEngine
-from cues.rules import CueRule, load_rules
 from realtime.errors import UserError
-from realtime.loop import Pipeline
+
+if TYPE_CHECKING:  # the heavy modules (cv2, mediapipe) load after the log settings
+    from cues.rules import CueRule
+    from realtime.loop import Pipeline
 
 log = logging.getLogger("ribsdown")
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=positive_float, metavar="SECONDS", help="stop after this long")
     run.add_argument("--mute", action="store_true", help="no voice (the banner still shows)")
     run.add_argument("--volume", type=unit_float, default=1.0, help="voice volume 0..1 (default 1)")
-    run.add_argument("--rules", type=Path, help="a cue rules TOML to use instead of the shipped one")
+    add_analysis_options(run)
     run.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     run.add_argument(
         "--screenshot-every", type=positive_float, metavar="SECONDS", help="save the screen as PNG into DIR/screens"
@@ -40,10 +41,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="analyse a recorded video as fast as the CPU allows")
     analyze.add_argument("video", type=Path, help="the video file")
-    analyze.add_argument("--rules", type=Path, help="a cue rules TOML to use instead of the shipped one")
+    add_analysis_options(analyze)
     analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     analyze.set_defaults(func=command_analyze)
     return parser
+
+
+def add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `run` and `analyze`."""
+    parser.add_argument("--rules", type=Path, help="a cue rules TOML to use instead of the shipped one")
+    parser.add_argument(
+        "--calibration-s", type=positive_float, default=20.0, metavar="SECONDS",
+        help="steady running that sets your own baseline (default 20)",
+    )
+    parser.add_argument(
+        "--camera-roll", type=roll_setting, default=None, metavar="auto|DEGREES",
+        help="camera tilt: 'auto' measures it from the room's vertical lines (default); "
+        "a number sets it, e.g. 0 for a camera levelled with a spirit level",
+    )
+
+
+def roll_setting(text: str) -> float | None:
+    """argparse type: 'auto' (None) or a roll in degrees within ±45."""
+    if text.strip().lower() == "auto":
+        return None
+    value = float(text)
+    if abs(value) > 45:
+        raise argparse.ArgumentTypeError(f"a camera roll of {text}° is not a side view; give -45..45 or auto")
+    return value
 
 
 def positive_float(text: str) -> float:
@@ -65,6 +90,7 @@ def unit_float(text: str) -> float:
 def command_run(args: argparse.Namespace) -> int:
     """The live app: source → model → analysis → voice and screen."""
     from cues.audio import VoicePlayer
+    from cues.rules import load_rules
     from realtime.capture import open_source
     from realtime.outputs import ScreenOutput, ScreenshotSchedule, VoiceOutput
     from realtime.paths import voice_dir
@@ -75,7 +101,7 @@ def command_run(args: argparse.Namespace) -> int:
     out_dir = resolve_out_dir(args.out)
     rules = load_rules(args.rules)
     with open_source(args.source, realtime=args.realtime) as source:
-        pipeline = build_pipeline(rules)
+        pipeline = build_pipeline(rules, source, args)
         player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
         player.open()
         screen = Screen()
@@ -96,12 +122,13 @@ def command_analyze(args: argparse.Namespace) -> int:
     """A recorded video through the same pipeline, no window, no voice."""
     from tqdm import tqdm
 
+    from cues.rules import load_rules
     from realtime.capture import FileSource
 
     out_dir = resolve_out_dir(args.out)
     rules = load_rules(args.rules)
     with FileSource(args.video) as source:
-        pipeline = build_pipeline(rules)
+        pipeline = build_pipeline(rules, source, args)
         record = new_record(source)
         total = getattr(source, "frame_count", None) or None
         with tqdm(total=total, unit="frame", desc="analysing", disable=None) as bar:
@@ -109,11 +136,16 @@ def command_analyze(args: argparse.Namespace) -> int:
     return finish(record, out_dir)
 
 
-def build_pipeline(rules: list[CueRule]) -> Pipeline:
-    """The model and the analysis with these cue rules."""
+def build_pipeline(rules: list[CueRule], source, args: argparse.Namespace) -> Pipeline:
+    """The model and the analysis for `source`, with these cue rules."""
+    from cues.engine import CueEngine
+    from realtime.analysis import AnalyzerConfig, FrameAnalyzer
     from realtime.estimator import PoseEstimator
+    from realtime.loop import Pipeline
 
-    return Pipeline(PoseEstimator(), CueEngine(rules))
+    config = AnalyzerConfig(calibration_s=args.calibration_s, camera_roll_deg=args.camera_roll)
+    analyzer = FrameAnalyzer(source.size, config)
+    return Pipeline(PoseEstimator(), CueEngine(rules), analyzer)
 
 
 def new_record(source):

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from cues.engine import Cue, CueEngine
+from realtime.analysis import FrameAnalysis, FrameAnalyzer
 from realtime.pose import Pose
-from realtime.posture import PostureAnalyzer, PostureSample
+from realtime.posture import PostureSample
 from realtime.session import FrameRow, SessionRecord
-from realtime.smoothing import PoseSmoother
 
 if TYPE_CHECKING:
     from realtime.capture import Frame
@@ -25,11 +25,20 @@ class FrameResult:
     """Everything the outputs need about one processed frame."""
 
     frame: Frame
-    pose: Pose | None
-    posture: PostureSample
+    analysis: FrameAnalysis
     cue: Cue | None
     banner: Cue | None
     pose_ms: float
+
+    @property
+    def pose(self) -> Pose | None:
+        """The smoothed, levelled pose (None: nobody found)."""
+        return self.analysis.pose
+
+    @property
+    def posture(self) -> PostureSample:
+        """Facing and trunk lean of this frame."""
+        return self.analysis.posture
 
     def row(self) -> FrameRow:
         """The frame's line in the session record."""
@@ -41,6 +50,7 @@ class FrameResult:
             frame_index=self.frame.index,
             pose_ms=self.pose_ms,
             cue_id=self.cue.id if self.cue else None,
+            activity=self.analysis.activity,
         )
 
 
@@ -61,11 +71,10 @@ class Output(Protocol):
 class Pipeline:
     """The pure middle of the app plus the model: `process(frame) -> FrameResult`."""
 
-    def __init__(self, estimator: Estimator, engine: CueEngine) -> None:
+    def __init__(self, estimator: Estimator, engine: CueEngine, analyzer: FrameAnalyzer) -> None:
         self.estimator = estimator
         self.engine = engine
-        self.smoother = PoseSmoother()
-        self.posture = PostureAnalyzer()
+        self.analyzer = analyzer
 
     def process(self, frame: Frame) -> FrameResult:
         """Run the model on one frame, then the analysis."""
@@ -75,10 +84,19 @@ class Pipeline:
     def analyse(self, frame: Frame, raw: Pose | None, pose_ms: float = 0.0) -> FrameResult:
         """The analysis of one frame's pose (None: nobody found)."""
         t = frame.t
-        pose = self.smoother.update(t, raw)
-        sample = self.posture.update(t, pose)
-        cue = self.engine.update(t, {"trunk_lean_deg": sample.trunk_lean_deg}, active=pose is not None)
-        return FrameResult(frame, pose, sample, cue, self.engine.banner(t), pose_ms)
+        analysis = self.analyzer.update(t, frame.image, raw)
+        metrics = {"trunk_lean_deg": analysis.posture.trunk_lean_deg}
+        cue = self.engine.update(t, metrics, active=analysis.running and analysis.pose is not None)
+        return FrameResult(frame, analysis, cue, self.engine.banner(t), pose_ms)
+
+    def session_extras(self) -> dict:
+        """What the analysis learned over the whole session, for summary.json."""
+        a = self.analyzer
+        return {
+            "baseline": a.calibration.summary(),
+            "setup": a.setup.session_summary(),
+            "camera_roll_deg": a.camera_roll_deg(),
+        }
 
 
 def run_session(
@@ -99,11 +117,12 @@ def run_session(
             if duration_s is not None and frame.t - first_t >= duration_s:
                 break
             result = pipeline.process(frame)
-            record.add(result.row(), result.cue)
+            record.add(result.row(), result.cue, result.analysis.strides)
             if on_frame is not None:
                 on_frame(result)
             if not all([out.handle(result) for out in outputs]):
                 break
     finally:
         record.wall_s = time.perf_counter() - start
+        record.extras = pipeline.session_extras()
     return record

@@ -10,16 +10,27 @@ from realtime.overlay import View
 from realtime.screen import Screen
 
 
+def what_we_see(result: FrameResult) -> str:
+    """The runner-facing part of the status line: the most useful thing to know now."""
+    a = result.analysis
+    if a.pose is None:
+        return "Step into view — side-on to the camera, whole body in frame"
+    if a.setup:
+        return a.setup[0].text
+    if a.posture.facing is None:
+        return "Finding your running direction…"
+    if not a.running:
+        return "Start running — coaching begins when you run"
+    cadence = f"  ·  {a.cadence_spm:.0f} steps/min" if a.cadence_spm else ""
+    if a.calibration_left_s is not None:
+        return f"Calibrating — {a.calibration_left_s:.0f} s{cadence}"
+    return f"Running{cadence}"
+
+
 def status_line(result: FrameResult, loop_fps: float, muted: bool) -> str:
     """The bottom line: what the app sees and how fast it runs."""
-    if result.pose is None:
-        seen = "Step into view — side-on to the camera, whole body in frame"
-    elif result.posture.facing is None:
-        seen = "Finding your running direction…"
-    else:
-        seen = f"Running {result.posture.facing}"
     sound = "  ·  muted (M)" if muted else ""
-    return f"{seen}  ·  {loop_fps:4.1f} fps{sound}  ·  Q quit  F fullscreen  M mute"
+    return f"{what_we_see(result)}  ·  {loop_fps:4.1f} fps{sound}  ·  Q quit  F fullscreen  M mute"
 
 
 class VoiceOutput:

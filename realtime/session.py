@@ -16,8 +16,16 @@ import numpy as np
 
 from cues.engine import Cue
 from realtime.errors import UserError
+from realtime.stride_metrics import StrideMetrics, session_values
 
-FRAME_COLUMNS = ("t", "pose", "trunk_lean_deg", "facing", "frame_index", "pose_ms", "cue")
+FRAME_COLUMNS = ("t", "pose", "trunk_lean_deg", "facing", "frame_index", "pose_ms", "cue", "activity")
+
+#: The files a session writes; an --out folder holding any of them is refused.
+SESSION_FILES = ("summary.json", "frames.csv", "strides.csv")
+
+#: A session counts as running with this much running time and this many strides.
+MIN_RUNNING_S = 5.0
+MIN_RUNNING_STRIDES = 4
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class FrameRow:
     frame_index: int
     pose_ms: float
     cue_id: str | None
+    activity: str = "absent"
 
 
 def percentiles(values: list[float]) -> dict[str, float] | None:
@@ -52,14 +61,35 @@ class SessionRecord:
     facing: str | None = None
     wall_s: float = 0.0
     frames_dropped: int = 0
+    strides: list[StrideMetrics] = field(default_factory=list)
+    extras: dict = field(default_factory=dict)
 
-    def add(self, row: FrameRow, cue: Cue | None) -> None:
-        """Record one processed frame and the cue spoken at it, if any."""
+    def add(self, row: FrameRow, cue: Cue | None, strides: list[StrideMetrics] = ()) -> None:
+        """Record one processed frame, the cue spoken at it and the strides it ended."""
         self.rows.append(row)
+        self.strides.extend(strides)
         if cue is not None:
             self.cues.append(cue)
         if row.facing is not None:
             self.facing = row.facing
+
+    @property
+    def running(self) -> bool:
+        """True when the session holds enough running to report running metrics."""
+        running_s = sum(r.activity == "running" for r in self.rows) / self.fps if self.fps else 0.0
+        return running_s >= MIN_RUNNING_S and len(self.strides) >= MIN_RUNNING_STRIDES
+
+    def running_summary(self) -> dict:
+        """The gait part of summary.json (empty values when the session is not running)."""
+        values = session_values(self.strides) if self.running else {}
+        cadence = values.get("cadence_spm")
+        return {
+            "running": self.running,
+            "cadence_spm": cadence["median"] if cadence else None,
+            "strides": len(self.strides) if self.running else 0,
+            "hip_extension_deg": values.get("thigh_extension_deg"),
+            "stride_values": values,
+        }
 
     def summary(self) -> dict:
         """The summary.json document."""
@@ -81,12 +111,15 @@ class SessionRecord:
                 "loop_fps": round(len(self.rows) / self.wall_s, 2) if self.wall_s > 0 else None,
                 "frames_dropped": self.frames_dropped,
             },
+            **self.running_summary(),
+            **self.extras,
         }
 
     def write(self, out_dir: Path) -> None:
         """Write summary.json and frames.csv into `out_dir` (which must be new or empty of them)."""
         out_dir.mkdir(parents=True, exist_ok=True)
         write_frames_csv(out_dir / "frames.csv", self.rows)
+        write_strides_csv(out_dir / "strides.csv", self.strides)
         (out_dir / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
 
 
@@ -98,8 +131,19 @@ def write_frames_csv(path: Path, rows: list[FrameRow]) -> None:
         for r in rows:
             lean = "" if r.trunk_lean_deg is None or math.isnan(r.trunk_lean_deg) else f"{r.trunk_lean_deg:.3f}"
             writer.writerow(
-                (f"{r.t:.4f}", int(r.has_pose), lean, r.facing or "", r.frame_index, f"{r.pose_ms:.2f}", r.cue_id or "")
+                (f"{r.t:.4f}", int(r.has_pose), lean, r.facing or "", r.frame_index, f"{r.pose_ms:.2f}",
+                 r.cue_id or "", r.activity)
             )
+
+
+def write_strides_csv(path: Path, strides: list[StrideMetrics]) -> None:
+    """One line per stride measured while running (a header only when there were none)."""
+    rows = [s.as_row() for s in strides]
+    columns = list(rows[0]) if rows else list(StrideMetrics.__dataclass_fields__)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def prepare_out_dir(requested: Path | None, data_dir: Path) -> Path:
@@ -117,7 +161,7 @@ def prepare_out_dir(requested: Path | None, data_dir: Path) -> Path:
         return candidate
     if requested.exists() and not requested.is_dir():
         raise UserError(f"--out {requested} is a file, not a folder — give a folder path")
-    taken = [name for name in ("summary.json", "frames.csv") if (requested / name).exists()]
+    taken = [name for name in SESSION_FILES if (requested / name).exists()]
     if taken:
         raise UserError(
             f"--out {requested} already holds a session ({', '.join(taken)}) — "

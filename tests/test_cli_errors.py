@@ -49,3 +49,18 @@ def test_existing_session_is_never_overwritten(tmp_path, clips_dir):
 def test_bad_option_values_exit_2(args):
     result = run_cli(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_importing_the_cli_loads_no_native_library():
+    """The CLI sets OpenCV's and FFmpeg's log levels before cv2 loads; importing it must not load cv2."""
+    import subprocess
+    import sys
+
+    code = "import sys, realtime.cli; print(sorted(m for m in ('cv2', 'mediapipe', 'pygame') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_bad_camera_roll_value_exits_2():
+    result = run_cli("analyze", "x.mp4", "--camera-roll", "90")
+    assert result.returncode == 2 and "not a side view" in result.stderr

@@ -14,6 +14,7 @@ import pytest
 from tests.cli import run_cli, user_lines
 
 ARCH_START_S = 12.0  # treadmill_side_left_then_arched.mp4: arched from 12 s (clips README)
+TREADMILL_CADENCE_SPM = 168.9  # treadmill_side_left.mp4, measured from raw pixels (clips README)
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +56,41 @@ def test_treadmill_runner_measured_and_not_cued(analyzed):
     assert summary["timing"]["pose_ms_p50"] > 0 and summary["timing"]["loop_fps"] > 0
 
 
+def test_treadmill_gait(analyzed, tmp_path_factory):
+    summary, _ = analyzed("treadmill_side_left.mp4")
+    assert summary["running"] is True
+    assert summary["cadence_spm"] == pytest.approx(TREADMILL_CADENCE_SPM, abs=1.5)
+    assert summary["strides"] >= 7
+    hip = summary["hip_extension_deg"]
+    assert hip["n"] >= 7 and -25.0 < hip["median"] < 0.0  # the thigh goes behind vertical
+    assert summary["setup"] == []  # the set-up of this clip is fine
+    assert summary["baseline"]["ready"] is False  # 12 s is shorter than the 20 s calibration
+
+
+def test_strides_csv(clips_dir, tmp_path):
+    result = run_cli("analyze", clips_dir / "treadmill_side_left.mp4", "--out", tmp_path, "--calibration-s", "5")
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "strides.csv").open() as fh:
+        strides = list(csv.DictReader(fh))
+    assert len(strides) >= 14
+    assert {"leg", "t_contact", "t_toe_off", "cadence_spm", "trunk_lean_midstance_deg",
+            "thigh_extension_deg"} <= set(strides[0])
+    near = [s for s in strides if s["near"] == "True"]
+    assert {s["leg"] for s in near} == {"left"}  # facing left, the camera sees the left side
+    assert np.median([float(s["cadence_spm"]) for s in near]) == pytest.approx(TREADMILL_CADENCE_SPM, abs=2.0)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["baseline"]["ready"] is True
+    assert summary["baseline"]["trunk_lean_midstance_deg"] == pytest.approx(summary["trunk_lean_deg"]["median"], abs=2.0)
+
+
+@pytest.mark.parametrize("clip", ["walk_side.mp4", "walk_multi_person.mp4"])
+def test_walking_is_not_running_and_never_coached(analyzed, clip):
+    summary, rows = analyzed(clip)
+    assert summary["running"] is False and summary["cadence_spm"] is None and summary["strides"] == 0
+    assert summary["cues"] == []
+    assert not any(r["activity"] == "running" for r in rows)
+
+
 def test_arched_half_cued_and_first_half_not(analyzed):
     summary, rows = analyzed("treadmill_side_left_then_arched.mp4")
     times = cue_times(summary)
@@ -81,13 +117,29 @@ def test_mirrored_clip_gives_the_same_lean(clips_dir, tmp_path, analyzed):
     summary, _ = read_session(tmp_path / "session")
     assert summary["facing"] == "right"
     assert summary["trunk_lean_deg"]["median"] == pytest.approx(original["trunk_lean_deg"]["median"], abs=1.5)
+    assert summary["cadence_spm"] == pytest.approx(original["cadence_spm"], abs=1.5)
 
 
-def write_clip(src: Path, dst: Path, start_s: float = 0.0, flip: bool = False) -> Path:
-    """A derived clip in a temporary folder (never in the repository): a part, maybe mirrored."""
+def test_rolled_camera_is_measured_and_corrected(clips_dir, tmp_path, analyzed):
+    """The clip turned +5° in OpenCV's terms (counter-clockwise on screen):
+    the scene's verticals then lean 5° further anticlockwise, so the roll reads 5° lower."""
+    original, _ = analyzed("treadmill_side_left.mp4")
+    rolled = write_clip(clips_dir / "treadmill_side_left.mp4", tmp_path / "rolled.avi", rotate_deg=5.0)
+    result = run_cli("analyze", rolled, "--out", tmp_path / "session")
+    assert result.returncode == 0, result.stderr
+    summary, _ = read_session(tmp_path / "session")
+    assert summary["camera_roll_deg"] == pytest.approx(original["camera_roll_deg"] - 5.0, abs=1.0)
+    assert summary["trunk_lean_deg"]["median"] == pytest.approx(original["trunk_lean_deg"]["median"], abs=1.5)
+    assert "camera_tilted" in {w["id"] for w in summary["setup"]}
+
+
+def write_clip(src: Path, dst: Path, start_s: float = 0.0, flip: bool = False, rotate_deg: float = 0.0) -> Path:
+    """A derived clip in a temporary folder (never in the repository): a part, maybe
+    mirrored, maybe rotated about its centre (OpenCV's sign: + is counter-clockwise)."""
     cap = cv2.VideoCapture(str(src))
     fps = cap.get(cv2.CAP_PROP_FPS)
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    turn = cv2.getRotationMatrix2D((size[0] / 2, size[1] / 2), rotate_deg, 1.0)
     writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
     index = 0
     while True:
@@ -95,7 +147,8 @@ def write_clip(src: Path, dst: Path, start_s: float = 0.0, flip: bool = False) -
         if not ok:
             break
         if index / fps >= start_s:
-            writer.write(cv2.flip(image, 1) if flip else image)
+            image = cv2.flip(image, 1) if flip else image
+            writer.write(cv2.warpAffine(image, turn, size) if rotate_deg else image)
         index += 1
     writer.release()
     cap.release()
@@ -104,11 +157,16 @@ def write_clip(src: Path, dst: Path, start_s: float = 0.0, flip: bool = False) -
 
 def test_live_run_speaks_the_cue_on_the_disk_audio_driver(clips_dir, tmp_path):
     """`run --realtime --headless --duration 8` on the arched half: the voice line is in the
-    samples SDL wrote, after the cue and not before (disk driver at its default pace: real time)."""
+    samples SDL wrote, after the cue and not before (disk driver at its default pace: real time).
+
+    The derived clip bends the background along with the runner (clips README), so the room's
+    "verticals" tilt by the arch itself; the camera roll is given as 0 (`--camera-roll 0`),
+    as for a levelled camera, instead of being measured from that bent scene."""
     clip = write_clip(clips_dir / "treadmill_side_left_then_arched.mp4", tmp_path / "arched.avi", start_s=ARCH_START_S)
     audio = tmp_path / "audio.raw"
     result = run_cli(
-        "run", "--source", clip, "--realtime", "--headless", "--duration", "8", "--out", tmp_path / "s",
+        "run", "--source", clip, "--realtime", "--headless", "--duration", "8", "--camera-roll", "0",
+        "--out", tmp_path / "s",
         env={"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": str(audio)},
     )
     assert result.returncode == 0, result.stderr

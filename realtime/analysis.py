@@ -1,0 +1,141 @@
+"""The analysis of one frame: camera roll, smoothing, posture, gait, strides, set-up.
+
+`FrameAnalyzer.update(t, image, pose)` is the pure middle of the app (the image is
+only sampled for the camera roll and the light, about once a second): the same
+code serves `run`, `analyze` and a replay of recorded landmarks (image None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from realtime.activity import Activity, ActivityClassifier
+from realtime.calibration import Calibration
+from realtime.camera_roll import RollEstimate, RollTracker, rotate_points
+from realtime.gait import GaitEvent, GaitTracker
+from realtime.pose import Pose
+from realtime.posture import PostureAnalyzer, PostureSample
+from realtime.setup_check import SetupMonitor, SetupWarning, frame_checks, image_brightness
+from realtime.smoothing import PoseSmoother
+from realtime.stride_metrics import FrameBuffer, StrideMetrics, measure_stride
+
+#: How often the image is sampled for its brightness (s).
+BRIGHTNESS_EVERY_S = 0.5
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    """Settings of the analysis that a user may change."""
+
+    calibration_s: float = 20.0
+    #: None: estimate the camera roll from the scene; a number: the roll is known (degrees).
+    camera_roll_deg: float | None = None
+
+
+@dataclass(frozen=True)
+class FrameAnalysis:
+    """What the analysis knows after one frame."""
+
+    t: float
+    pose: Pose | None
+    posture: PostureSample
+    activity: Activity
+    events: list[GaitEvent] = field(default_factory=list)
+    strides: list[StrideMetrics] = field(default_factory=list)
+    cadence_spm: float | None = None
+    setup: list[SetupWarning] = field(default_factory=list)
+    roll: RollEstimate | None = None
+    calibration_left_s: float | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while the runner is running (running metrics and cues apply)."""
+        return self.activity == "running"
+
+
+def person_box(pose: Pose, image_size: tuple[int, int], pad: float = 0.25) -> tuple[int, int, int, int]:
+    """A generous bounding box (x0, y0, x1, y1) around the visible landmarks."""
+    seen = pose.xy[pose.visibility > 0.3]
+    pts = seen if len(seen) else pose.xy
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    dx, dy = (x1 - x0) * pad + 10, (y1 - y0) * pad * 0.5 + 10
+    w, h = image_size
+    return (int(max(0, x0 - dx)), int(max(0, y0 - dy)), int(min(w, x1 + dx)), int(min(h, y1 + dy)))
+
+
+class FrameAnalyzer:
+    """All per-frame and per-stride analysis; `update` once per frame, in time order."""
+
+    def __init__(self, image_size: tuple[int, int], config: AnalyzerConfig | None = None) -> None:
+        self.image_size = image_size
+        self.config = config or AnalyzerConfig()
+        self.roll = RollTracker()
+        self.smoother = PoseSmoother()
+        self.posture = PostureAnalyzer()
+        self.activity = ActivityClassifier()
+        self.calibration = Calibration(duration_s=self.config.calibration_s)
+        self.setup = SetupMonitor()
+        self.buffer = FrameBuffer()
+        self.gait: GaitTracker | None = None
+        self.strides: list[StrideMetrics] = []
+        self._brightness: float | None = None
+        self._brightness_t: float | None = None
+
+    def update(self, t: float, image_bgr: np.ndarray | None, raw: Pose | None) -> FrameAnalysis:
+        """Analyse one frame: `image_bgr` may be None (replay), `raw` None (nobody found)."""
+        roll = self._sample_image(t, image_bgr, raw)
+        pose = self.smoother.update(t, self._level(raw, roll))
+        sample = self.posture.update(t, pose)
+        self.buffer.push(t, pose, sample.trunk_lean_deg)
+        events = self._gait(t, pose, sample)
+        cadence = self.gait.cadence_spm if self.gait else None
+        activity = self.activity.update(t, pose, cadence)
+        strides = self._strides(events, sample, activity == "running")
+        self.calibration.update(t, strides[-1] if strides else None, activity == "running")
+        setup = self.setup.update(t, frame_checks(pose, self.image_size), self._brightness, roll)
+        left = None if self.calibration.ready else self.calibration.remaining_s
+        return FrameAnalysis(t, pose, sample, activity, events, strides, cadence, setup, roll, left)
+
+    def camera_roll_deg(self) -> float | None:
+        """The roll the angles were corrected for: given, or confidently estimated."""
+        if self.config.camera_roll_deg is not None:
+            return self.config.camera_roll_deg
+        roll = self.roll.estimate
+        confident = roll is not None and roll.confidence >= self.roll.min_confidence
+        return round(roll.roll_deg, 2) if confident else None
+
+    def _sample_image(self, t: float, image: np.ndarray | None, raw: Pose | None) -> RollEstimate | None:
+        if image is None:
+            return self.roll.estimate if self.config.camera_roll_deg is None else None
+        if self._brightness_t is None or t - self._brightness_t >= BRIGHTNESS_EVERY_S or t < self._brightness_t:
+            self._brightness, self._brightness_t = image_brightness(image), t
+        if self.config.camera_roll_deg is not None:
+            return RollEstimate(self.config.camera_roll_deg, 1.0, 0)
+        exclude = person_box(raw, self.image_size) if raw is not None else None
+        return self.roll.update(t, image, exclude)
+
+    def _level(self, raw: Pose | None, roll: RollEstimate | None) -> Pose | None:
+        """Undo a confidently measured camera roll."""
+        if raw is None or roll is None:
+            return raw
+        if roll.confidence < self.roll.min_confidence:
+            return raw
+        centre = (self.image_size[0] / 2.0, self.image_size[1] / 2.0)
+        return raw.with_xy(rotate_points(raw.xy, roll.roll_deg, centre))
+
+    def _gait(self, t: float, pose: Pose | None, sample: PostureSample) -> list[GaitEvent]:
+        if sample.facing is None:
+            return []
+        if self.gait is None or self.gait.facing != sample.facing:
+            self.gait = GaitTracker(sample.facing)
+        return self.gait.update(t, pose)
+
+    def _strides(self, events: list[GaitEvent], sample: PostureSample, running: bool) -> list[StrideMetrics]:
+        if not running or sample.facing is None:
+            return []
+        done = [measure_stride(e.stride, self.buffer, sample.facing) for e in events if e.stride is not None]
+        done = [m for m in done if m is not None]
+        self.strides.extend(done)
+        return done

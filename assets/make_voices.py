@@ -2,7 +2,7 @@
 
 Run by hand after changing a cue's text:
 
-    python assets/make_voices.py                       # every [[cue]] in cues/rules.toml
+    python assets/make_voices.py                       # every [[cue]] and [praise] in cues/rules.toml
     python assets/make_voices.py --text "Ribs down" --out /tmp/line.wav
 
 Speech comes from festival's HTS voice (cmu_us_slt_arctic_hts), else flite (slt), else
@@ -162,10 +162,11 @@ def make_line(text: str, out: Path, engines: tuple[str, ...] = ENGINES) -> tuple
 
 
 def read_cues(rules: Path) -> list[tuple[str, str]]:
-    """(text, voice file name) of every [[cue]] in the rules file."""
+    """(text, voice file name) of every [[cue]] and the [praise] line in the rules file."""
     with rules.open("rb") as f:
-        cues = tomllib.load(f).get("cue", [])
-    return [(cue["text"], cue["voice"]) for cue in cues]
+        table = tomllib.load(f)
+    lines = table.get("cue", []) + ([table["praise"]] if "praise" in table else [])
+    return [(line["text"], line["voice"]) for line in lines]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

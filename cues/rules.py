@@ -1,4 +1,9 @@
-"""Cue rules as data: the TOML table shipped with the package, read into `CueRule`s."""
+"""Cue rules as data: the TOML table shipped with the package, read into dataclasses.
+
+The shipped `cues/rules.toml` is the default; a `rules.toml` in the user's config
+folder (or `--rules FILE`) overrides it cue by cue: an entry with a shipped id
+replaces that cue, a new id adds one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import sys
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
+from typing import Any, Mapping
 
 from realtime.errors import UserError
 
@@ -16,38 +22,110 @@ else:  # pragma: no cover - Python 3.10
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One metric out of its band: below `below` or above `above` (one of the two)."""
+
+    metric: str
+    below: float | None = None
+    above: float | None = None
+    hysteresis: float = 0.0
+    baseline: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.below is None) == (self.above is None):
+            raise ValueError(f"condition on {self.metric!r} needs exactly one of below / above")
+        if self.hysteresis < 0:
+            raise ValueError(f"condition on {self.metric!r}: hysteresis must be >= 0")
+
+    def holds(self, value: float, in_fault: bool) -> bool:
+        """True when `value` is out of band; in fault, the edge moves by the hysteresis."""
+        slack = self.hysteresis if in_fault else 0.0
+        if self.below is not None:
+            return value < self.below + slack
+        return value > self.above - slack  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
 class CueRule:
     """One coaching line and when to say it (see the comments in rules.toml)."""
 
     id: str
     text: str
     voice: str
-    metric: str
-    low: float | None = None
-    high: float | None = None
-    window_s: float = 1.5
-    persistence_s: float = 1.0
-    hysteresis_deg: float = 2.0
-    cooldown_s: float = 20.0
+    faults: tuple[tuple[Condition, ...], ...]
     priority: int = 5
+    persistence_strides: int = 2
+    clear_strides: int = 3
+    cooldown_s: float = 30.0
 
     def __post_init__(self) -> None:
-        if self.low is None and self.high is None:
-            raise ValueError(f"cue {self.id!r} needs a band: low, high or both")
-        if min(self.window_s, self.persistence_s, self.cooldown_s, self.hysteresis_deg) < 0:
-            raise ValueError(f"cue {self.id!r}: times and hysteresis must be >= 0")
+        if not self.faults or not all(self.faults):
+            raise ValueError(f"cue {self.id!r} needs at least one [[cue.fault]] with conditions")
+        if self.persistence_strides < 1 or self.clear_strides < 1 or self.cooldown_s < 0:
+            raise ValueError(f"cue {self.id!r}: strides must be >= 1 and cooldown_s >= 0")
 
-    def outside(self, value: float) -> bool:
-        """True when `value` is out of the good band."""
-        return (self.low is not None and value < self.low) or (
-            self.high is not None and value > self.high
-        )
+    @property
+    def metrics(self) -> set[str]:
+        """The metrics the rule reads."""
+        return {c.metric for way in self.faults for c in way}
 
-    def back_inside(self, value: float) -> bool:
-        """True when `value` is inside the band by at least the hysteresis."""
-        low_ok = self.low is None or value >= self.low + self.hysteresis_deg
-        high_ok = self.high is None or value <= self.high - self.hysteresis_deg
-        return low_ok and high_ok
+
+@dataclass(frozen=True)
+class PraiseRule:
+    """The positive line said when a cued fault has stayed corrected `after_strides` strides."""
+
+    id: str = "praise"
+    text: str = "That's it — hold that"
+    voice: str = "praise.wav"
+    after_strides: int = 6
+    cooldown_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All cue rules (by priority) and the positive line."""
+
+    cues: tuple[CueRule, ...]
+    praise: PraiseRule | None = None
+
+    def voices(self) -> list[str]:
+        """Every voice file the rules name."""
+        return [r.voice for r in self.cues] + ([self.praise.voice] if self.praise else [])
+
+
+def _build(cls: type, entry: Mapping[str, Any], where: str) -> Any:
+    """`cls(**entry)`, with unknown keys reported by name."""
+    unknown = set(entry) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)} in {where}")
+    return cls(**entry)
+
+
+def _cue(entry: Mapping[str, Any]) -> CueRule:
+    entry = dict(entry)
+    where = f"cue {entry.get('id')!r}"
+    ways = []
+    for way in entry.pop("fault", []):
+        if set(way) != {"conditions"}:
+            raise ValueError(f"each [[cue.fault]] of {where} holds only `conditions`")
+        ways.append(tuple(_build(Condition, c, where) for c in way["conditions"]))
+    return _build(CueRule, {**entry, "faults": tuple(ways)}, where)
+
+
+def parse_rules(text: str, origin: str = "rules", base: RuleSet | None = None) -> RuleSet:
+    """Parse a rules TOML document; with `base`, its cues are overridden by id."""
+    try:
+        table = tomllib.loads(text)
+        unknown = set(table) - {"cue", "praise"}
+        if unknown:
+            raise ValueError(f"unknown tables {sorted(unknown)}")
+        cues = {r.id: r for r in (base.cues if base else ())}
+        cues.update({r.id: r for r in map(_cue, table.get("cue", []))})
+        praise = _build(PraiseRule, table["praise"], "[praise]") if "praise" in table else None
+    except (tomllib.TOMLDecodeError, TypeError, ValueError, KeyError) as err:
+        raise UserError(f"{origin}: cue rules are not valid ({err}) — fix the file or remove it") from err
+    ordered = tuple(sorted(cues.values(), key=lambda r: r.priority))
+    return RuleSet(ordered, praise if praise is not None else (base.praise if base else None))
 
 
 def default_rules_path() -> Path:
@@ -55,27 +133,18 @@ def default_rules_path() -> Path:
     return Path(str(resources.files("cues") / "rules.toml"))
 
 
-def parse_rules(text: str, origin: str = "rules") -> list[CueRule]:
-    """Parse a rules TOML document (a `[[cue]]` array) into rules, by priority."""
-    known = {f.name for f in fields(CueRule)}
+def read_text(path: Path) -> str:
+    """A rules file's text, or a UserError saying why it cannot be read."""
     try:
-        table = tomllib.loads(text)
-        rules = []
-        for entry in table.get("cue", []):
-            unknown = set(entry) - known
-            if unknown:
-                raise ValueError(f"unknown keys {sorted(unknown)} in cue {entry.get('id')!r}")
-            rules.append(CueRule(**entry))
-    except (tomllib.TOMLDecodeError, TypeError, ValueError) as err:
-        raise UserError(f"{origin}: cue rules are not valid ({err}) — fix the file or remove it") from err
-    return sorted(rules, key=lambda r: r.priority)
-
-
-def load_rules(path: Path | None = None) -> list[CueRule]:
-    """Rules from `path`, or the shipped defaults."""
-    path = path or default_rules_path()
-    try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as err:
         raise UserError(f"cannot read cue rules {path}: {err.strerror} — check the path") from err
-    return parse_rules(text, str(path))
+
+
+def load_rules(override: Path | None = None) -> RuleSet:
+    """The shipped rules, overridden by `override` (a user's rules.toml) when given."""
+    shipped = default_rules_path()
+    rules = parse_rules(read_text(shipped), str(shipped))
+    if override is None:
+        return rules
+    return parse_rules(read_text(override), str(override), base=rules)

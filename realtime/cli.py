@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 from realtime.errors import UserError
 
 if TYPE_CHECKING:  # the heavy modules (cv2, mediapipe) load after the log settings
-    from cues.rules import CueRule
+    from cues.rules import RuleSet
     from realtime.loop import Pipeline
 
 log = logging.getLogger("ribsdown")
@@ -49,7 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `run` and `analyze`."""
-    parser.add_argument("--rules", type=Path, help="a cue rules TOML to use instead of the shipped one")
+    parser.add_argument(
+        "--rules", type=Path, metavar="FILE",
+        help="cue rules overriding the shipped ones (default: rules.toml in your config folder, if any)",
+    )
+    parser.add_argument(
+        "--feedback", choices=("full", "faded", "summary-only"), default="faded",
+        help="how often the coach speaks: every time a fault is due (full), less often as the run "
+        "goes on (faded, default), or not at all during the run (summary-only)",
+    )
     parser.add_argument(
         "--calibration-s", type=positive_float, default=20.0, metavar="SECONDS",
         help="steady running that sets your own baseline (default 20)",
@@ -99,7 +107,7 @@ def command_run(args: argparse.Namespace) -> int:
     if args.headless:
         use_headless_video()
     out_dir = resolve_out_dir(args.out)
-    rules = load_rules(args.rules)
+    rules = load_rules(rules_override(args.rules))
     with open_source(args.source, realtime=args.realtime) as source:
         pipeline = build_pipeline(rules, source, args)
         player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
@@ -126,7 +134,7 @@ def command_analyze(args: argparse.Namespace) -> int:
     from realtime.capture import FileSource
 
     out_dir = resolve_out_dir(args.out)
-    rules = load_rules(args.rules)
+    rules = load_rules(rules_override(args.rules))
     with FileSource(args.video) as source:
         pipeline = build_pipeline(rules, source, args)
         record = new_record(source)
@@ -136,16 +144,16 @@ def command_analyze(args: argparse.Namespace) -> int:
     return finish(record, out_dir)
 
 
-def build_pipeline(rules: list[CueRule], source, args: argparse.Namespace) -> Pipeline:
+def build_pipeline(rules: RuleSet, source, args: argparse.Namespace) -> Pipeline:
     """The model and the analysis for `source`, with these cue rules."""
     from cues.engine import CueEngine
     from realtime.analysis import AnalyzerConfig, FrameAnalyzer
     from realtime.estimator import PoseEstimator
-    from realtime.loop import Pipeline
+    from realtime.loop import Coach, Pipeline
 
     config = AnalyzerConfig(calibration_s=args.calibration_s, camera_roll_deg=args.camera_roll)
-    analyzer = FrameAnalyzer(source.size, config)
-    return Pipeline(PoseEstimator(), CueEngine(rules), analyzer)
+    coach = Coach(FrameAnalyzer(source.size, config), CueEngine(rules, schedule=args.feedback))
+    return Pipeline(PoseEstimator(), coach)
 
 
 def new_record(source):
@@ -171,6 +179,19 @@ def wait_for_voice(player, limit_s: float = 5.0) -> None:
     deadline = time.monotonic() + limit_s
     while player.busy() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def rules_override(requested: Path | None) -> Path | None:
+    """`--rules FILE`, else the user's own rules.toml when there is one."""
+    from realtime.paths import user_rules_path
+
+    if requested is not None:
+        return requested
+    mine = user_rules_path()
+    if mine.is_file():
+        log.info("using your cue rules from %s", mine)
+        return mine
+    return None
 
 
 def resolve_out_dir(requested: Path | None) -> Path:

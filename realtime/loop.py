@@ -68,26 +68,34 @@ class Output(Protocol):
     def handle(self, result: FrameResult) -> bool: ...
 
 
-class Pipeline:
-    """The pure middle of the app plus the model: `process(frame) -> FrameResult`."""
+@dataclass(frozen=True)
+class CoachStep:
+    """The coach's answer for one frame."""
 
-    def __init__(self, estimator: Estimator, engine: CueEngine, analyzer: FrameAnalyzer) -> None:
-        self.estimator = estimator
-        self.engine = engine
+    analysis: FrameAnalysis
+    cue: Cue | None
+    banner: Cue | None
+
+
+class Coach:
+    """The pure middle of the app: analysis, then the cue engine. No model, no I/O.
+
+    `step(t, image, pose)` serves a live frame, a video frame, and a replay of recorded
+    landmarks (`image` None) alike.
+    """
+
+    def __init__(self, analyzer: FrameAnalyzer, engine: CueEngine) -> None:
         self.analyzer = analyzer
+        self.engine = engine
 
-    def process(self, frame: Frame) -> FrameResult:
-        """Run the model on one frame, then the analysis."""
-        raw = self.estimator.estimate(frame.image, frame.t)
-        return self.analyse(frame, raw, self.estimator.last_ms)
-
-    def analyse(self, frame: Frame, raw: Pose | None, pose_ms: float = 0.0) -> FrameResult:
-        """The analysis of one frame's pose (None: nobody found)."""
-        t = frame.t
-        analysis = self.analyzer.update(t, frame.image, raw)
-        metrics = {"trunk_lean_deg": analysis.posture.trunk_lean_deg}
-        cue = self.engine.update(t, metrics, active=analysis.running and analysis.pose is not None)
-        return FrameResult(frame, analysis, cue, self.engine.banner(t), pose_ms)
+    def step(self, t: float, image, raw: Pose | None) -> CoachStep:
+        """Analyse one frame's pose (None: nobody found) and decide whether to speak."""
+        analysis = self.analyzer.update(t, image, raw)
+        baseline = self.analyzer.calibration.baseline if self.analyzer.calibration.ready else None
+        cue = self.engine.update(t, None, baseline, active=analysis.running)
+        for stride in analysis.strides:
+            cue = cue or self.engine.update(t, stride, baseline, active=analysis.running)
+        return CoachStep(analysis, cue, self.engine.banner(t))
 
     def session_extras(self) -> dict:
         """What the analysis learned over the whole session, for summary.json."""
@@ -96,7 +104,26 @@ class Pipeline:
             "baseline": a.calibration.summary(),
             "setup": a.setup.session_summary(),
             "camera_roll_deg": a.camera_roll_deg(),
+            "feedback": self.engine.schedule,
         }
+
+
+class Pipeline:
+    """The model plus the coach: `process(frame) -> FrameResult`."""
+
+    def __init__(self, estimator: Estimator, coach: Coach) -> None:
+        self.estimator = estimator
+        self.coach = coach
+
+    def process(self, frame: Frame) -> FrameResult:
+        """Run the model on one frame, then the coach."""
+        raw = self.estimator.estimate(frame.image, frame.t)
+        step = self.coach.step(frame.t, frame.image, raw)
+        return FrameResult(frame, step.analysis, step.cue, step.banner, self.estimator.last_ms)
+
+    def session_extras(self) -> dict:
+        """See `Coach.session_extras`."""
+        return self.coach.session_extras()
 
 
 def run_session(

@@ -41,7 +41,7 @@ class VoiceOutput:
 
     def handle(self, result: FrameResult) -> bool:
         """Play the frame's cue, if any."""
-        if result.cue is not None:
+        if result.cue is not None and result.cue.spoken:
             self.player.play(result.cue.voice)
         return True
 

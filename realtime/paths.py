@@ -21,3 +21,8 @@ def voice_dir() -> Path:
 def user_data_dir() -> Path:
     """The user's ribsdown data folder (sessions are written under it)."""
     return platformdirs.user_data_path("ribsdown", appauthor=False)
+
+
+def user_rules_path() -> Path:
+    """The user's own cue rules (overriding the shipped ones), when the file exists."""
+    return platformdirs.user_config_path("ribsdown", appauthor=False) / "rules.toml"

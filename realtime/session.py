@@ -104,7 +104,10 @@ class SessionRecord:
             "duration_s": round(duration, 3),
             "facing": self.facing,
             "trunk_lean_deg": percentiles(leans),
-            "cues": [{"t": round(c.t, 3), "id": c.id, "text": c.text} for c in self.cues],
+            "cues": [
+                {"t": round(c.t, 3), "id": c.id, "text": c.text, "spoken": c.spoken, "reason": c.reason}
+                for c in self.cues
+            ],
             "timing": {
                 "pose_ms_p50": round(float(np.median(pose_ms)), 2) if pose_ms else None,
                 "pose_ms_p95": round(float(np.percentile(pose_ms, 95)), 2) if pose_ms else None,

@@ -54,7 +54,7 @@ import numpy as np
 
 from realtime.pose import N_LANDMARKS, Pose
 from realtime.pose import Landmark as L
-from realtime.posture import Facing
+from realtime.posture import Facing, direction_sign
 
 Mode = Literal["running", "walking", "standing"]
 Leg = Literal["left", "right"]
@@ -691,3 +691,36 @@ def leg_kinematics(spec: RunnerSpec, t: np.ndarray) -> dict[Leg, dict[str, np.nd
     stance `(N,)` bool. For tests and plots."""
     _, legs = _figure(spec, np.atleast_1d(np.asarray(t, dtype=float)))
     return legs
+
+
+#: Head, shoulders and arms: the landmarks above the hips.
+UPPER_BODY = list(range(0, 23))
+
+
+def couple_trunk(frames: list[Pose | None], truth: SyntheticTruth,
+                 gain: float) -> tuple[list[Pose | None], np.ndarray]:
+    """Post-process a synthetic run so the trunk goes back as the leg goes behind.
+
+    The head, shoulders and arms rotate about the mid-hip by `-gain * max(0, -thigh)`
+    degrees of lean, `thigh` being the more extended of the two thighs (the stance leg's
+    in late stance). Returns the new frames and the new true trunk lean `(N,)`.
+    """
+    behind = np.maximum(0.0, -np.minimum(truth.thigh_deg["left"], truth.thigh_deg["right"]))
+    delta = -gain * behind  # degrees of lean, + forward
+    sign = direction_sign(truth.facing)
+    out: list[Pose | None] = []
+    for frame, d in zip(frames, delta):
+        if frame is None:
+            out.append(None)
+            continue
+        xy = frame.xy.copy()
+        hip = frame.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
+        f = sign * (xy[UPPER_BODY, 0] - hip[0])  # forward
+        u = -(xy[UPPER_BODY, 1] - hip[1])  # up
+        a = math.radians(d)  # lean + forward: (f, u) turns from up towards forward
+        f2 = f * math.cos(a) + u * math.sin(a)
+        u2 = -f * math.sin(a) + u * math.cos(a)
+        xy[UPPER_BODY, 0] = hip[0] + sign * f2
+        xy[UPPER_BODY, 1] = hip[1] - u2
+        out.append(frame.with_xy(xy))
+    return out, truth.trunk_lean_deg + delta

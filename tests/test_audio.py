@@ -28,10 +28,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cues.rules import load_rules
+
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    pass
 
 ROOT = Path(__file__).resolve().parents[1]
 VOICE_DIR = ROOT / "assets" / "voice"
@@ -126,8 +128,8 @@ def played_clip(left: np.ndarray, clip: np.ndarray) -> np.ndarray:
 
 
 def cue_voices() -> list[str]:
-    with RULES.open("rb") as f:
-        return [cue["voice"] for cue in tomllib.load(f)["cue"]]
+    """Every voice line the shipped rules name (the cues and the positive line)."""
+    return load_rules().voices()
 
 
 # --- the clips -----------------------------------------------------------------------------

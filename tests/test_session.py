@@ -23,7 +23,9 @@ def test_summary_and_frames_follow_the_contract(tmp_path):
     assert summary["frames"] == 31 and summary["frames_with_pose"] == 21
     assert summary["facing"] == "left" and summary["duration_s"] == pytest.approx(31 / 30, abs=1e-3)
     assert summary["trunk_lean_deg"]["median"] == pytest.approx(9.0)
-    assert summary["cues"] == [{"t": 1.0, "id": "ribs_down", "text": "Ribs down, lean forward"}]
+    assert summary["cues"] == [
+        {"t": 1.0, "id": "ribs_down", "text": "Ribs down, lean forward", "spoken": True, "reason": ""}
+    ]
     assert set(summary["timing"]) >= {"pose_ms_p50", "pose_ms_p95", "loop_fps"}
     with (tmp_path / "frames.csv").open() as fh:
         rows = list(csv.reader(fh))

@@ -10,8 +10,7 @@ import pytest
 
 from realtime.gait import GaitTracker, Stride
 from realtime.pose import N_LANDMARKS, Pose
-from realtime.pose import Landmark as L
-from realtime.posture import direction_sign, trunk_lean_deg
+from realtime.posture import trunk_lean_deg
 from realtime.stride_metrics import (
     METRICS,
     FrameBuffer,
@@ -22,46 +21,17 @@ from realtime.stride_metrics import (
 from realtime.synthetic import (
     RunnerSpec,
     SyntheticTruth,
+    couple_trunk,
     generate,
     leg_kinematics,
     trunk_lean_truth,
 )
 
 LEG_M = (0.245 + 0.246) * 1.75  # the synthetic runner's hip→knee→ankle, metres
-UPPER_BODY = list(range(0, 23))  # head, shoulders, arms: landmarks above the hips
 
 
 # ------------------------------------------------------------------ helpers (also used by
 # tests/test_calibration.py)
-
-
-def couple_trunk(frames: list[Pose | None], truth: SyntheticTruth,
-                 gain: float) -> tuple[list[Pose | None], np.ndarray]:
-    """Post-process a synthetic run so the trunk goes back as the leg goes behind.
-
-    The head, shoulders and arms rotate about the mid-hip by `-gain * max(0, -thigh)`
-    degrees of lean, `thigh` being the more extended of the two thighs (the stance leg's
-    in late stance). Returns the new frames and the new true trunk lean `(N,)`.
-    """
-    behind = np.maximum(0.0, -np.minimum(truth.thigh_deg["left"], truth.thigh_deg["right"]))
-    delta = -gain * behind  # degrees of lean, + forward
-    sign = direction_sign(truth.facing)
-    out: list[Pose | None] = []
-    for frame, d in zip(frames, delta):
-        if frame is None:
-            out.append(None)
-            continue
-        xy = frame.xy.copy()
-        hip = frame.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
-        f = sign * (xy[UPPER_BODY, 0] - hip[0])  # forward
-        u = -(xy[UPPER_BODY, 1] - hip[1])  # up
-        a = math.radians(d)  # lean + forward: (f, u) turns from up towards forward
-        f2 = f * math.cos(a) + u * math.sin(a)
-        u2 = -f * math.sin(a) + u * math.cos(a)
-        xy[UPPER_BODY, 0] = hip[0] + sign * f2
-        xy[UPPER_BODY, 1] = hip[1] - u2
-        out.append(frame.with_xy(xy))
-    return out, truth.trunk_lean_deg + delta
 
 
 def measure_run(frames: list[Pose | None], truth: SyntheticTruth

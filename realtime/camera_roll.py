@@ -4,23 +4,36 @@ A camera beside the treadmill is often rolled by a few degrees, which shifts
 every angle measured from vertical (trunk lean) by the same amount. The roll is
 read from straight edges of the room, never from the runner:
 
-1. line segments are detected (OpenCV's LSD on a downscaled grey image), and
-   their parts inside the person's box are cut away;
+1. line segments are detected (OpenCV's LSD on a downscaled grey image);
+   those along black padding that touches the frame's edge (the corners of a
+   rotated picture, letterbox bars) are dropped, as that outline belongs to
+   the frame, not to the scene; the parts inside the person's box are cut away;
 2. long segments within `max_tilt_deg` of the image vertical vote for the
    roll, weighted by length. A pitched camera makes verticals converge to a
    vanishing point, so each vertical votes, for every convergence `kappa` on a
-   grid, for the roll that puts it through that point; the highest
-   kernel-density peak over (roll, kappa) wins and weighted least squares
-   refines it. The roll is the direction of the vanishing point from the image
-   centre, so it does not depend on the pitch;
-3. segments near the image horizontal do the same without convergence and with
-   a smaller trust (a yawed camera tilts them), weighted towards the centre row;
-4. the two families are averaged when they agree, else the surer one wins.
+   grid, for the roll that puts it through that point; the roll is the
+   direction of the vanishing point from the image centre, so it does not
+   depend on the pitch;
+3. segments near the image horizontal vote too, without convergence, with a
+   smaller trust (a yawed camera tilts them by degrees), weighted towards the
+   centre row;
+4. both families are fitted together. The one with more (trusted) length
+   leads: the highest kernel-density peak of its votes over (roll, kappa)
+   wins, and the other family may only tip it, by at most `follow_share` of the
+   leader's peak density and not farther than `fuse_deg` from the leader's own
+   peak: enough to settle a vanishing point the leaders leave ill-determined,
+   never enough to overrule them. Weighted least squares then refines roll and
+   kappa on the agreeing lines of both;
+5. a second pass takes the lines within `max_tilt_deg` of that roll instead of
+   the image's axes, so that the same scene lines vote however far the camera
+   is rolled.
 
-Confidence grows with the length of agreeing lines, and drops when the
-verticals all sit on one side of the image (the roll at the centre then rests
-on the assumed convergence) and for horizontals. A plain wall gives low
-confidence; callers then do not correct.
+Confidence grows with the length of agreeing lines (horizontals count for at
+most `horizontal_weight`), and drops when the agreeing lines all sit on one
+side of the image (the roll at the centre then rests on the assumed
+convergence) and when a separate rival peak of the votes, another reading of
+the scene, comes close to the winner. A plain wall gives low confidence;
+callers then do not correct.
 
 Sign convention (image x right, y down, as seen on screen): `roll_deg` is the
 angle by which the scene's verticals appear rotated in the image, positive
@@ -84,8 +97,13 @@ class RollParams:
     kappa_sigma: float = 1.0  # width of the prior on that convergence (only breaks ties)
     kde_sigma_deg: float = 0.5  # width of each vote
     inlier_deg: float = 1.5  # a segment this close to the fit agrees with it
-    fuse_deg: float = 1.5  # vertical and horizontal estimates this close are averaged
+    fuse_deg: float = 1.5  # the following family moves the leading one's peak at most this far
     support_scale: float = 1.0  # agreeing length (image diagonals) for confidence 0.63
+    follow_share: float = 0.25  # following family's vote density: at most this share of the leader's
+    rival_deg: float = 2.0  # vote peaks farther apart than this are rival readings of the scene
+    rival_ok: float = 0.4  # a rival this high (share of the winner) costs no confidence; 1: all
+    void_level: int = 4  # grey level at or below which a region touching the frame's edge is padding
+    void_grow: int = 2  # segments this close to padding (downscaled px) are its outline
 
 
 class LineFit(NamedTuple):
@@ -95,12 +113,28 @@ class LineFit(NamedTuple):
     `inliers` is a bool mask `(N,)`; `coupling` in [0, 1] is the squared
     correlation of the roll and kappa estimates: near 1 when all lines sit on
     one side of the image, so the roll at the centre hinges on kappa.
+    `ambiguity` in [0, 1] is how close a separate rival peak of the votes,
+    more than `rival_deg` away, comes to the winner (see `_rival_share`).
     """
 
     roll: float
     kappa: float
     inliers: np.ndarray
     coupling: float
+    ambiguity: float = 0.0
+
+
+class _Lines(NamedTuple):
+    """Long segments `(N,)` each: tilts from vertical and horizontal (deg, see
+    `segment_tilts`), midpoint from the image centre in half-sides, length in
+    image diagonals, and the horizontals' weight on distance from the centre row."""
+
+    tilt_v: np.ndarray
+    tilt_h: np.ndarray
+    mid_x: np.ndarray
+    mid_y: np.ndarray
+    weight: np.ndarray
+    centre_row: np.ndarray
 
 
 def detect_segments(gray: np.ndarray) -> np.ndarray:
@@ -114,6 +148,38 @@ def detect_segments(gray: np.ndarray) -> np.ndarray:
     if lines is None:
         return np.zeros((0, 4), dtype=np.float64)
     return np.asarray(lines, dtype=np.float64).reshape(-1, 4)
+
+
+def void_mask(gray: np.ndarray, level: int, grow: int) -> np.ndarray | None:
+    """Where the picture is not: near-black regions touching the frame's edge, grown by `grow` px.
+
+    A rotated or letterboxed frame is padded with black; the edges between the
+    padding and the picture belong to the frame, not to the scene. Returns a
+    bool mask shaped like `gray`, or None when there is no such region.
+    """
+    dark = (gray <= level).astype(np.uint8)
+    if not (dark[0].any() or dark[-1].any() or dark[:, 0].any() or dark[:, -1].any()):
+        return None
+    n, labels = cv2.connectedComponents(dark, connectivity=8)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    keep = np.zeros(n, dtype=bool)
+    keep[edge] = True
+    keep[0] = False
+    void = keep[labels].astype(np.uint8)
+    if grow > 0:
+        void = cv2.dilate(void, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return void.astype(bool)
+
+
+def off_void(segments: np.ndarray, void: np.ndarray, max_fraction: float = 0.5) -> np.ndarray:
+    """Bool `(N,)`: segments with at most `max_fraction` of their length in `void`."""
+    t = np.linspace(0.0, 1.0, 17)
+    x = segments[:, 0:1] + t * (segments[:, 2:3] - segments[:, 0:1])
+    y = segments[:, 1:2] + t * (segments[:, 3:4] - segments[:, 1:2])
+    h, w = void.shape
+    xi = np.clip(np.round(x).astype(int), 0, w - 1)
+    yi = np.clip(np.round(y).astype(int), 0, h - 1)
+    return void[yi, xi].mean(axis=1) <= max_fraction
 
 
 def segment_tilts(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,17 +232,19 @@ def _residuals(
     return np.sin(roll - tilt) - kappa * c
 
 
-def _vote_peak(tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParams) -> tuple[float, float]:
-    """(roll rad, kappa) at the highest kernel density of the lines' votes."""
+def _vote_density(tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParams) -> np.ndarray:
+    """Kernel density `(K, R)` of the lines' votes over (kappa, roll) (see `_vote_peak`)."""
     sig, step = math.radians(p.kde_sigma_deg), math.radians(0.1)
     span = math.radians(p.max_tilt_deg + 5.0)
-    n_bins = int(round(2 * span / step)) + 1
+    n_bins = round(2 * span / step) + 1
     kappas = np.linspace(-p.max_kappa, p.max_kappa, 51)
     # at every kappa, each line votes for the roll that puts it through the vanishing point
     votes = tilt[None, :] + np.arcsin(np.clip(kappas[:, None] * c[None, :], -1.0, 1.0))
-    idx = np.clip(np.round((votes + span) / step).astype(int), 0, n_bins - 1)
+    idx = np.round((votes + span) / step).astype(int)
+    inside = (idx >= 0) & (idx < n_bins)  # votes off the grid are dropped, not piled on its edge
     idx += np.arange(len(kappas))[:, None] * n_bins
-    hist = np.bincount(idx.ravel(), np.broadcast_to(weight, idx.shape).ravel(), len(kappas) * n_bins)
+    w = np.broadcast_to(weight, idx.shape)
+    hist = np.bincount(idx[inside], w[inside], len(kappas) * n_bins)
     kernel = np.exp(-0.5 * (np.arange(-4 * sig, 4 * sig + step / 2, step) / sig) ** 2)
     density = cv2.filter2D(
         hist.reshape(len(kappas), n_bins).astype(np.float32),
@@ -184,12 +252,74 @@ def _vote_peak(tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParam
         kernel[None, :].astype(np.float32),
         borderType=cv2.BORDER_CONSTANT,
     )
-    density *= np.exp(-0.5 * (kappas / p.kappa_sigma) ** 2).astype(np.float32)[:, None]
+    return density * np.exp(-0.5 * (kappas / p.kappa_sigma) ** 2).astype(np.float32)[:, None]
+
+
+def _rival_share(profile: np.ndarray, k: int, min_bins: int, dip: float = 0.25) -> float:
+    """How high the best rival peak of `profile` (more than `min_bins` from bin `k`) rises, in [0, 1].
+
+    A rival counts by its rise over the deepest valley between it and `k`, as a
+    share of `k`'s rise over that valley, and at most by its height as a share
+    of `k`'s, in full only if the valley is `dip` of `k`'s height deep: a shoulder
+    of the winning peak (the same hypothesis smeared along an ill-determined
+    vanishing point, with small bumps) is no rival.
+    """
+    peak, best = float(profile[k]), 0.0
+    if not peak > 0.0:
+        return 0.0
+    for side in (profile[k:], profile[k::-1]):
+        if len(side) <= min_bins + 1:
+            continue
+        height = side[min_bins + 1 :]
+        valley = np.minimum.accumulate(side)[min_bins + 1 :]
+        rise = height - valley
+        deep = np.clip(rise / (dip * peak), 0.0, 1.0)
+        share = np.minimum(rise / np.maximum(peak - valley, 1e-12), height / peak * deep)
+        best = max(best, float(share.max()))
+    return min(best, 1.0)
+
+
+def _vote_peak(
+    tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParams, follower: np.ndarray | None = None
+) -> tuple[float, float, float]:
+    """(roll rad, kappa, ambiguity) at the highest kernel density of the lines' votes.
+
+    Lines flagged `follower` only pick among the others' hypotheses: their
+    density is scaled to at most `follow_share` of the others' peak and counts
+    only within `fuse_deg` of the others' own peak roll, so they can tip a
+    poorly determined vanishing point but never outvote the leading lines.
+    `ambiguity` is `_rival_share` of the winner, for all lines and for the
+    leading lines alone (about their own peak), the larger.
+    """
+    step = math.radians(0.1)
+    lead = None
+    if follower is None or follower.all() or not follower.any():
+        density = _vote_density(tilt, c, weight, p)
+    else:
+        lead = _vote_density(tilt[~follower], c[~follower], weight[~follower], p)
+        extra = _vote_density(tilt[follower], c[follower], weight[follower], p)
+        lead_peak, extra_peak = float(lead.max()), float(extra.max())
+        if lead_peak > 0.0 and extra_peak > 0.0:
+            # the followers may move the answer only near the leaders' own choice
+            k_lead = int(np.argmax(lead.max(axis=0)))
+            reach = np.abs(np.arange(lead.shape[1]) - k_lead) * step <= math.radians(p.fuse_deg)
+            density = lead + extra * min(1.0, p.follow_share * lead_peak / extra_peak)
+            density[:, ~reach] = np.minimum(density[:, ~reach], lead[:, ~reach])
+        else:
+            density = lead if lead_peak > 0.0 else extra
     j, k = np.unravel_index(int(np.argmax(density)), density.shape)
-    return float(k * step - span), float(kappas[j])
+    min_bins = round(p.rival_deg / 0.1)
+    ambiguity = _rival_share(density.max(axis=0), k, min_bins)
+    if lead is not None and lead.max() > 0.0:
+        lead_profile = lead.max(axis=0)
+        ambiguity = max(ambiguity, _rival_share(lead_profile, int(np.argmax(lead_profile)), min_bins))
+    span = math.radians(p.max_tilt_deg + 5.0)
+    return float(k * step - span), float(np.linspace(-p.max_kappa, p.max_kappa, 51)[j]), ambiguity
 
 
-def fit_roll(tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParams) -> LineFit:
+def fit_roll(
+    tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParams, follower: np.ndarray | None = None
+) -> LineFit:
     """Robust fit of a vanishing point (roll, kappa) to lines.
 
     Line `i` has tilt `tilt[i]` (rad), offset `c[i]` (its unit normal dotted
@@ -200,7 +330,7 @@ def fit_roll(tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParams)
     """
     sig = math.radians(p.kde_sigma_deg)
     ridge = (sig / p.kappa_sigma) ** 2
-    roll, kappa = _vote_peak(tilt, c, weight, p)
+    roll, kappa, ambiguity = _vote_peak(tilt, c, weight, p, follower)
     for _ in range(3):
         res = _residuals(roll, kappa, tilt, c)
         w = weight * np.exp(-0.5 * (res / sig) ** 2)
@@ -225,34 +355,48 @@ def fit_roll(tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, p: RollParams)
     jr = np.cos(roll - tilt)
     denom = np.sum(w * jr * jr) * (np.sum(w * c * c) + ridge * w.sum())
     coupling = np.sum(w * jr * c) ** 2 / denom if denom > 0 else 0.0
-    return LineFit(roll, kappa, inliers, float(coupling))
+    return LineFit(roll, kappa, inliers, float(coupling), ambiguity)
 
 
-def _family_estimate(
-    tilt: np.ndarray, c: np.ndarray, weight: np.ndarray, trust: float, p: RollParams
-) -> RollEstimate:
-    """Estimate from one family of lines (see `fit_roll`), confidence scaled by `trust`."""
+def _joint_estimate(lines: _Lines, centre_deg: float, p: RollParams) -> RollEstimate:
+    """One fit of verticals and horizontals together, each within `max_tilt_deg` of `centre_deg`.
+
+    Both families share the roll (horizontals with offset 0: pitch does not
+    make them converge); horizontals weigh `horizontal_weight` times less, and
+    the family with more weight leads the vote (`_vote_peak`). Confidence is
+    that of two independent witnesses, 1 - (1 - cv)(1 - ch), each growing with
+    its agreeing length and agreeing share, the horizontals' capped at
+    `horizontal_weight`; times the identifiability of the roll (`coupling`) and
+    its distinctness from a rival reading (`ambiguity` above `rival_ok`).
+    """
+    is_v = np.abs(lines.tilt_v - centre_deg) <= p.max_tilt_deg
+    is_h = np.abs(lines.tilt_h - centre_deg) <= p.max_tilt_deg
+    tv = np.radians(lines.tilt_v[is_v])
+    c_v = np.cos(tv) * lines.mid_x[is_v] + np.sin(tv) * lines.mid_y[is_v]
+    w_v = lines.weight[is_v]
+    w_h = lines.weight[is_h] * lines.centre_row[is_h]
+    tilt = np.concatenate([tv, np.radians(lines.tilt_h[is_h])]) - math.radians(centre_deg)
+    c = np.concatenate([c_v, np.zeros(int(is_h.sum()))])
+    weight = np.concatenate([w_v, p.horizontal_weight * w_h])
     if not np.sum(weight) > 0.0:
         return RollEstimate.empty()
-    fit = fit_roll(tilt, c, weight, p)
-    support = float(weight[fit.inliers].sum())
-    agreement = support / float(weight.sum())
+    vertical = np.arange(len(tilt)) < len(tv)
+    verticals_lead = weight[vertical].sum() >= weight[~vertical].sum()
+    fit = fit_roll(tilt, c, weight, p, ~vertical if verticals_lead else vertical)
+
+    def witness(raw: np.ndarray, inliers: np.ndarray) -> float:
+        support, total = float(raw[inliers].sum()), float(raw.sum())
+        if not total > 0.0:
+            return 0.0
+        return (1.0 - math.exp(-support / p.support_scale)) * math.sqrt(support / total)
+
+    conf_v = witness(w_v, fit.inliers[vertical])
+    conf_h = p.horizontal_weight * witness(w_h, fit.inliers[~vertical])
     identifiable = math.sqrt(max(0.0, 1.0 - fit.coupling))
-    confidence = trust * (1.0 - math.exp(-support / p.support_scale)) * math.sqrt(agreement) * identifiable
-    return RollEstimate(math.degrees(fit.roll), float(np.clip(confidence, 0.0, 1.0)), int(fit.inliers.sum()))
-
-
-def fuse(a: RollEstimate, b: RollEstimate, agree_deg: float) -> RollEstimate:
-    """Confidence-weighted mean of two estimates within `agree_deg`, else the surer one.
-
-    Agreeing estimates are independent evidence: confidence 1 - (1 - ca)(1 - cb).
-    """
-    total = a.confidence + b.confidence
-    if total <= 0.0 or abs(a.roll_deg - b.roll_deg) > agree_deg:
-        return max(a, b, key=lambda e: e.confidence)
-    roll = (a.confidence * a.roll_deg + b.confidence * b.roll_deg) / total
-    confidence = 1.0 - (1.0 - a.confidence) * (1.0 - b.confidence)
-    return RollEstimate(roll, confidence, a.n_lines + b.n_lines)
+    distinct = 1.0 if p.rival_ok >= 1.0 else float(np.clip((1.0 - fit.ambiguity) / (1.0 - p.rival_ok), 0, 1))
+    confidence = (1.0 - (1.0 - conf_v) * (1.0 - conf_h)) * identifiable * distinct
+    roll = math.degrees(fit.roll) + centre_deg
+    return RollEstimate(roll, float(np.clip(confidence, 0.0, 1.0)), int(fit.inliers.sum()))
 
 
 def estimate_roll(
@@ -261,8 +405,9 @@ def estimate_roll(
     """Camera roll of one frame (BGR or grey, uint8) from the scene's straight edges.
 
     `exclude` is the person's box (x0, y0, x1, y1) in pixels of `image_bgr`;
-    only the parts of segments outside it vote. A scene without usable lines
-    gives `RollEstimate.empty()`.
+    only the parts of segments outside it vote. Black padding touching the
+    frame's edge (a rotated or letterboxed picture) and its outline are
+    ignored. A scene without usable lines gives `RollEstimate.empty()`.
     """
     p = params or RollParams()
     gray = image_bgr if image_bgr.ndim == 2 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
@@ -270,30 +415,32 @@ def estimate_roll(
     scale = min(1.0, p.max_side / max(h, w))
     if scale < 1.0:
         gray = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    segs = detect_segments(gray) / scale
+    segs = detect_segments(gray)
+    void = void_mask(gray, p.void_level, p.void_grow)
+    if void is not None and len(segs):
+        segs = segs[off_void(segs, void)]
+    segs = segs / scale
     if exclude is not None and len(segs):
         segs = clip_out_box(segs, exclude)
+    length = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
+    long_enough = length >= p.min_length * max(h, w)
+    segs, length = segs[long_enough], length[long_enough]
     if not len(segs):
         return RollEstimate.empty()
 
-    diag, half = math.hypot(h, w), 0.5 * max(h, w)
-    length = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
-    long_enough = length >= p.min_length * max(h, w)
+    half = 0.5 * max(h, w)
     tilt_v, tilt_h = segment_tilts(segs)
     mid_x = (0.5 * (segs[:, 0] + segs[:, 2]) - 0.5 * w) / half
     mid_y = (0.5 * (segs[:, 1] + segs[:, 3]) - 0.5 * h) / half
-
-    is_v = long_enough & (np.abs(tilt_v) <= p.max_tilt_deg)
-    tv = np.radians(tilt_v[is_v])
-    c_v = np.cos(tv) * mid_x[is_v] + np.sin(tv) * mid_y[is_v]
-    vertical = _family_estimate(tv, c_v, length[is_v] / diag, 1.0, p)
-
-    is_h = long_enough & (np.abs(tilt_h) <= p.max_tilt_deg)
-    th = np.radians(tilt_h[is_h])
-    centre_row = np.exp(-0.5 * (mid_y[is_h] * half / (p.centre_sigma * h)) ** 2)
-    weight_h = length[is_h] * centre_row / diag
-    horizontal = _family_estimate(th, np.zeros_like(th), weight_h, p.horizontal_weight, p)
-    return fuse(vertical, horizontal, p.fuse_deg)
+    centre_row = np.exp(-0.5 * (mid_y * half / (p.centre_sigma * h)) ** 2)
+    lines = _Lines(tilt_v, tilt_h, mid_x, mid_y, length / math.hypot(h, w), centre_row)
+    # the lines that vote are those near the image's axes; a second pass takes
+    # those near the found roll instead, so that the same scene lines vote
+    # however far the camera is rolled
+    first = _joint_estimate(lines, 0.0, p)
+    if not first.n_lines:
+        return first
+    return _joint_estimate(lines, first.roll_deg, p)
 
 
 def rotate_points(xy: np.ndarray, roll_deg: float, center: tuple[float, float]) -> np.ndarray:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # the heavy modules (cv2, mediapipe) load after the log setti
 
 log = logging.getLogger("ribsdown")
 
+#: How long the end-of-session screen stays up in a window (a key closes it sooner).
+END_SCREEN_S = 10.0
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
@@ -26,11 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="coach live from a camera, a phone stream or a video")
-    run.add_argument("--source", default="0", help="camera index (0), video PATH or stream URL (default 0)")
+    run.add_argument("--source", help="camera index (0), video PATH or stream URL (default 0; with no camera, the demo)")
     run.add_argument("--realtime", action="store_true", help="play a video file at its own speed, as a camera would")
     run.add_argument("--headless", action="store_true", help="no window (SDL dummy video driver)")
     run.add_argument("--duration", type=positive_float, metavar="SECONDS", help="stop after this long")
     run.add_argument("--mute", action="store_true", help="no voice (the banner still shows)")
+    run.add_argument(
+        "--kiosk", action="store_true",
+        help="gym mode: full screen, sessions start and end by themselves, nothing stored",
+    )
     run.add_argument("--volume", type=unit_float, default=1.0, help="voice volume 0..1 (default 1)")
     add_analysis_options(run)
     run.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
@@ -44,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_analysis_options(analyze)
     analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     analyze.set_defaults(func=command_analyze)
+
+    from realtime import cameras, demo  # light modules: cv2 loads only when a command runs
+
+    demo.add_parser(sub)
+    cameras.add_parser(sub)
+    from realtime import history_cli
+
+    history_cli.add_parsers(sub)
     return parser
 
 
@@ -100,15 +115,29 @@ def command_run(args: argparse.Namespace) -> int:
     from cues.audio import VoicePlayer
     from cues.rules import load_rules
     from realtime.capture import open_source
+    from realtime.errors import SourceError
     from realtime.outputs import ScreenOutput, ScreenshotSchedule, VoiceOutput
     from realtime.paths import voice_dir
     from realtime.screen import Screen, use_headless_video
 
     if args.headless:
         use_headless_video()
+    camera_by_default = args.source is None
+    if camera_by_default:
+        args.source = "0"
+    if args.kiosk:
+        from realtime.kiosk import command_kiosk
+
+        return command_kiosk(args)
     out_dir = resolve_out_dir(args.out)
     rules = load_rules(rules_override(args.rules))
-    with open_source(args.source, realtime=args.realtime) as source:
+    try:
+        source = open_source(args.source, realtime=args.realtime)
+    except SourceError:
+        if not camera_by_default:  # the user named this source: theirs to fix (exit 2)
+            raise
+        return demo_instead(args)
+    with source:
         pipeline = build_pipeline(rules, source, args)
         player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
         player.open()
@@ -117,13 +146,28 @@ def command_run(args: argparse.Namespace) -> int:
         try:
             record = new_record(source)
             shots = ScreenshotSchedule(out_dir / "screens", args.screenshot_every) if args.screenshot_every else None
-            outputs = [VoiceOutput(player), ScreenOutput(screen, player, shots)]
-            run_loop(source, pipeline, record, outputs, args.duration)
+            calibration = pipeline.coach.analyzer.calibration
+            shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset)
+            run_loop(source, pipeline, record, [VoiceOutput(player), shown], args.duration)
             wait_for_voice(player)
+            shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)
         finally:
             screen.close()
             player.close()
     return finish(record, out_dir)
+
+
+def demo_instead(args: argparse.Namespace) -> int:
+    """`run` with no --source and no camera: say so in one line, then show the demo."""
+    from realtime.demo import command_demo
+
+    print(
+        "ribsdown: no camera found — starting `ribsdown demo` instead (a synthetic runner, not you); "
+        "to coach yourself connect a camera, or use a phone as the camera: `ribsdown run --source URL` "
+        "(README, 'Using a phone as the camera')",
+        file=sys.stderr,
+    )
+    return command_demo(args)
 
 
 def command_analyze(args: argparse.Namespace) -> int:
@@ -209,8 +253,21 @@ def finish(record, out_dir: Path) -> int:
     lean = summary["trunk_lean_deg"]
     lean_text = f"trunk lean median {lean['median']:+.1f}°" if lean else "no runner found"
     print(f"{summary['frames']} frames, {lean_text}, {len(summary['cues'])} cue(s)")
+    for warning in summary.get("setup", []):
+        print(f"set-up: {warning['text']}")
     print(f"session saved to {out_dir}")
+    save_to_history(out_dir)
     return 0
+
+
+def save_to_history(out_dir: Path) -> None:
+    """Add the session to the history and write its report; a store problem only warns."""
+    from realtime.history_cli import record_session
+
+    try:
+        print(f"report: {record_session(out_dir)}")
+    except UserError as err:
+        log.warning("the session is saved, but not added to the history: %s", err)
 
 
 def quiet_native_logs() -> None:

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 from cues.audio import VoicePlayer
+from realtime.digest import GOOD_LEAN, digest
+from realtime.end_screen import draw_end_screen
 from realtime.loop import FrameResult
 from realtime.overlay import View
+from realtime.replay import InstantReplay, ReplayBuffer
 from realtime.screen import Screen
+from realtime.session import SessionRecord
+from realtime.widgets import GaugeSpec
+
+TRUNK_GAUGE = GaugeSpec("Trunk lean", "°", -10.0, 25.0, *GOOD_LEAN, decimals=1)
+#: 160 is the floor of shorter_steps (cues/rules.toml); no fixed 180 target.
+CADENCE_GAUGE = GaugeSpec("Cadence", "steps/min", 120.0, 200.0, 160.0, 200.0)
+#: Thigh behind vertical at toe-off; the treadmill clip's runner: −9.6° median.
+HIP_GAUGE = GaugeSpec("Hip extension", "°", -35.0, 10.0, -35.0, -5.0)
+
+#: Set-up checks shown before running, and the warnings that fail each.
+CHECKS = (
+    ("Whole body in the picture", {"no_person", "body_cut_off"}),
+    ("Side-on to the camera", {"not_side_on"}),
+    ("Distance", {"too_far", "too_close"}),
+    ("Light", {"too_dark"}),
+)
 
 
 def what_we_see(result: FrameResult) -> str:
@@ -29,8 +54,17 @@ def what_we_see(result: FrameResult) -> str:
 
 def status_line(result: FrameResult, loop_fps: float, muted: bool) -> str:
     """The bottom line: what the app sees and how fast it runs."""
-    sound = "  ·  muted (M)" if muted else ""
-    return f"{what_we_see(result)}  ·  {loop_fps:4.1f} fps{sound}  ·  Q quit  F fullscreen  M mute"
+    sound = "  ·  muted" if muted else ""
+    return f"{what_we_see(result)}  ·  {loop_fps:4.1f} fps{sound}  ·  Q quit  M mute  F full screen  R recalibrate  Space pause"
+
+
+def checklist(result: FrameResult) -> tuple[tuple[str, bool], ...] | None:
+    """The set-up checklist, shown while a person is in view but not running yet."""
+    a = result.analysis
+    if a.running or a.pose is None:
+        return None
+    failing = {w.id for w in a.setup}
+    return tuple((label, not (ids & failing)) for label, ids in CHECKS)
 
 
 class VoiceOutput:
@@ -46,39 +80,117 @@ class VoiceOutput:
         return True
 
 
+class LiveReadings:
+    """The gauge values: trunk lean over the last stride, cadence, the last hip extension."""
+
+    def __init__(self, span_s: float = 0.7, strides: int = 5) -> None:
+        self.span_s = span_s
+        self._leans: deque[tuple[float, float]] = deque()
+        self._hips: deque[float] = deque(maxlen=strides)
+        self.last_stride: tuple[float, float] | None = None
+
+    @property
+    def hip_extension(self) -> float | None:
+        """Median thigh extension of the last few near-leg strides (one odd stride never shows)."""
+        return float(np.median(self._hips)) if self._hips else None
+
+    def update(self, result: FrameResult) -> tuple[tuple[GaugeSpec, float | None], ...]:
+        """Take one frame in; the three gauges with their values."""
+        a, t = result.analysis, result.frame.t
+        if a.posture.trunk_lean_deg is not None:
+            self._leans.append((t, a.posture.trunk_lean_deg))
+        while self._leans and self._leans[0][0] < t - self.span_s:
+            self._leans.popleft()
+        for stride in a.strides:
+            if stride.near:
+                self.last_stride = (stride.t_contact, stride.t_next_contact)
+                if stride.thigh_extension_deg is not None:
+                    self._hips.append(stride.thigh_extension_deg)
+        lean = float(np.mean([v for _, v in self._leans])) if self._leans and a.pose is not None else None
+        cadence = a.cadence_spm if a.running else None
+        return ((TRUNK_GAUGE, lean), (CADENCE_GAUGE, cadence), (HIP_GAUGE, self.hip_extension if a.running else None))
+
+
 class ScreenOutput:
-    """Shows each frame with its overlay; handles the keys."""
+    """Shows each frame with its overlay, the replay after a cue, and the keys."""
 
     def __init__(
         self,
         screen: Screen,
         player: VoicePlayer | None = None,
         screenshots: "ScreenshotSchedule | None" = None,
+        on_recalibrate: Callable[[], None] | None = None,
     ) -> None:
         self.screen = screen
         self.player = player
         self.screenshots = screenshots
+        self.on_recalibrate = on_recalibrate
+        self.readings = LiveReadings()
+        self.replay_buffer = ReplayBuffer()
+        self.replay = InstantReplay()
         self._last_t: float | None = None
         self._fps = 0.0
 
     def handle(self, result: FrameResult) -> bool:
         """Draw the frame; False when the user asked to quit."""
         self._update_fps(result.frame.captured_at)
+        t = result.frame.t
+        self.replay_buffer.push(t, result.frame.image, result.pose, result.posture.trunk_lean_deg)
+        gauges = self.readings.update(result)
+        if result.cue is not None and result.cue.spoken and self.readings.last_stride is not None:
+            self.replay.start(t, self.replay_buffer.clip(*self.readings.last_stride))
+        self.screen.show(self.view(result, gauges))
+        if self.screenshots is not None and self.screenshots.due(t):
+            self.screen.save(self.screenshots.path_for(t))
+        return self._act(self.screen.poll(), result)
+
+    def view(self, result: FrameResult, gauges) -> View:
+        """Everything the frame shows."""
         muted = bool(self.player and self.player.muted)
-        view = View(
+        lean = result.posture.trunk_lean_deg
+        return View(
             image_bgr=result.frame.image,
             pose=result.pose,
-            trunk_lean_deg=result.posture.trunk_lean_deg,
+            trunk_lean_deg=lean,
             banner_text=result.banner.text if result.banner else None,
             status_text=status_line(result, self._fps, muted),
+            gauges=gauges,
+            replay=self.replay.frame_at(result.frame.t),
+            checklist=checklist(result),
+            trunk_ok=None if lean is None else GOOD_LEAN[0] <= lean <= GOOD_LEAN[1],
         )
-        self.screen.show(view)
-        if self.screenshots is not None and self.screenshots.due(result.frame.t):
-            self.screen.save(self.screenshots.path_for(result.frame.t))
-        actions = self.screen.poll()
+
+    def finish(self, record: SessionRecord, wait_s: float = 0.0) -> None:
+        """Show the end-of-session screen (saved with the screenshots), for `wait_s` or a key."""
+        draw_end_screen(self.screen.surface, digest(record), self.screen.overlay.font)
+        self.screen.flip()
+        if self.screenshots is not None:
+            self.screen.save(self.screenshots.folder / "end_of_session.png")
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and not self.screen.poll():
+            time.sleep(0.05)
+
+    def _act(self, actions: list[str], result: FrameResult) -> bool:
         if "mute" in actions and self.player is not None:
             self.player.toggle_mute()
+        if "recalibrate" in actions and self.on_recalibrate is not None:
+            self.on_recalibrate()
+        if "pause" in actions:
+            return self._pause(result)
         return "quit" not in actions
+
+    def _pause(self, result: FrameResult) -> bool:
+        """Hold the screen until Space again (True) or quit (False); the camera keeps only its newest frame."""
+        gauges = self.readings.update(result)
+        paused = self.view(result, gauges)
+        self.screen.show(replace(paused, banner_text="Paused — Space to go on"))
+        while True:
+            actions = self.screen.poll()
+            if "quit" in actions:
+                return False
+            if "pause" in actions:
+                return True
+            time.sleep(0.05)
 
     def _update_fps(self, now: float) -> None:
         if self._last_t is not None and now > self._last_t:

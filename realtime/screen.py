@@ -16,7 +16,14 @@ from realtime.overlay import Overlay, View
 
 log = logging.getLogger(__name__)
 
-KEY_ACTIONS = {pygame.K_q: "quit", pygame.K_ESCAPE: "quit", pygame.K_m: "mute", pygame.K_f: "fullscreen"}
+KEY_ACTIONS = {
+    pygame.K_q: "quit",
+    pygame.K_ESCAPE: "quit",
+    pygame.K_m: "mute",
+    pygame.K_f: "fullscreen",
+    pygame.K_r: "recalibrate",
+    pygame.K_SPACE: "pause",
+}
 
 
 class Screen:
@@ -47,6 +54,10 @@ class Screen:
     def show(self, view: View) -> None:
         """Draw `view` and put it on screen."""
         self.overlay.annotate(self.surface, view)
+        self.flip()
+
+    def flip(self) -> None:
+        """Put what was drawn on the surface on screen."""
         pygame.display.flip()
 
     def poll(self) -> list[str]:

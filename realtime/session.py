@@ -63,6 +63,7 @@ class SessionRecord:
     frames_dropped: int = 0
     strides: list[StrideMetrics] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
+    started_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
 
     def add(self, row: FrameRow, cue: Cue | None, strides: list[StrideMetrics] = ()) -> None:
         """Record one processed frame, the cue spoken at it and the strides it ended."""
@@ -98,6 +99,7 @@ class SessionRecord:
         duration = self.rows[-1].t - self.rows[0].t + 1.0 / self.fps if self.rows else 0.0
         return {
             "source": self.source,
+            "started_at": self.started_at,
             "frames": len(self.rows),
             "frames_with_pose": sum(r.has_pose for r in self.rows),
             "fps": round(self.fps, 3),

@@ -111,6 +111,7 @@ class RunnerSpec:
     body_height_m: float = 1.75
     body_height_px: float = 600.0
     image_size: tuple[int, int] = (1280, 720)  # (width, height) pixels
+    deck_y_frac: float = 0.94  # the treadmill deck's height in the image, fraction from the top
     start_phase: float = 0.13  # right leg's stride phase at t = 0
     noise_px: float = 0.0
     far_noise_scale: float = 1.5
@@ -137,6 +138,8 @@ class RunnerSpec:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.noise_px < 0 or self.body_height_px <= 0 or self.body_height_m <= 0:
             raise ValueError("noise_px must be >= 0 and body heights > 0")
+        if not 0 < self.deck_y_frac <= 1:
+            raise ValueError(f"deck_y_frac must be in (0, 1], got {self.deck_y_frac}")
         if (self.arch_start_s is None) != (self.arch_end_s is None):
             raise ValueError("arch_start_s and arch_end_s go together")
 
@@ -182,7 +185,7 @@ class RunnerSpec:
 
     @property
     def deck_y_px(self) -> float:
-        return 0.94 * self.image_size[1]
+        return self.deck_y_frac * self.image_size[1]
 
     def with_(self, **changes: object) -> "RunnerSpec":
         """A copy with some fields changed."""

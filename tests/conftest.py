@@ -20,3 +20,17 @@ def clips_dir() -> Path:
     if os.environ.get("CI", "").strip().lower() == "true":
         pytest.fail(f"{reason}; CI=true requires them")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_user_dirs(tmp_path_factory):
+    """Sessions, history and user rules of the tests go to temporary folders, never the user's own."""
+    saved = {k: os.environ.get(k) for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME")}
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data_home"))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config_home"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -1,0 +1,83 @@
+"""Instant replay: the last few seconds kept small, and the last stride played back slowly.
+
+"The best way to tell is to film yourself and look at it after" — right after a cue
+the screen shows the stride that caused it, slowed down, with the trunk line.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from realtime.pose import Pose
+
+
+@dataclass(frozen=True)
+class ReplayFrame:
+    """One kept frame: a small BGR image `(h, w, 3)`, the pose scaled to it (or None)."""
+
+    t: float
+    image_bgr: np.ndarray
+    pose: Pose | None
+    trunk_lean_deg: float | None
+
+
+class ReplayBuffer:
+    """Keeps the last `span_s` seconds of frames, shrunk so the longer side is `max_side`."""
+
+    def __init__(self, span_s: float = 3.0, max_side: int = 360) -> None:
+        self.span_s = span_s
+        self.max_side = max_side
+        self._frames: deque[ReplayFrame] = deque()
+
+    def push(self, t: float, image_bgr: np.ndarray, pose: Pose | None, lean: float | None) -> None:
+        """Keep a frame (and drop what is older than the span)."""
+        h, w = image_bgr.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w))
+        small = cv2.resize(image_bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        scaled = pose.with_xy(pose.xy * scale) if pose is not None else None
+        self._frames.append(ReplayFrame(t, small, scaled, lean))
+        while self._frames and self._frames[0].t < t - self.span_s:
+            self._frames.popleft()
+
+    def clip(self, t0: float, t1: float) -> list[ReplayFrame]:
+        """The kept frames with t0 <= t <= t1."""
+        return [f for f in self._frames if t0 <= f.t <= t1]
+
+
+class InstantReplay:
+    """Plays a clip of frames at `speed` (0.35: about three times slower), `loops` times."""
+
+    def __init__(self, speed: float = 0.35, loops: int = 2) -> None:
+        self.speed = speed
+        self.loops = loops
+        self._clip: list[ReplayFrame] = []
+        self._start = 0.0
+
+    def start(self, now: float, clip: list[ReplayFrame]) -> None:
+        """Begin playing `clip` at time `now` (ignored when it is too short)."""
+        if len(clip) >= 3:
+            self._clip, self._start = clip, now
+
+    @property
+    def length_s(self) -> float:
+        """How long one pass of the clip takes on screen."""
+        if not self._clip:
+            return 0.0
+        return (self._clip[-1].t - self._clip[0].t) / self.speed
+
+    def frame_at(self, now: float) -> ReplayFrame | None:
+        """The frame to show at `now`, or None when nothing is playing."""
+        if not self._clip:
+            return None
+        elapsed = now - self._start
+        one = self.length_s
+        if elapsed < 0 or one <= 0 or elapsed >= one * self.loops:
+            self._clip = [] if elapsed >= one * self.loops else self._clip
+            return None
+        target = self._clip[0].t + (elapsed % one) * self.speed
+        times = np.array([f.t for f in self._clip])
+        return self._clip[int(np.clip(np.searchsorted(times, target), 0, len(self._clip) - 1))]

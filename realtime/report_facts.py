@@ -1,0 +1,338 @@
+"""What a session report says, worked out from the numbers (pure: no files, no plots).
+
+- the good trunk-lean band and the per-stride faults come from the cue rules (the same
+  table the coach uses), so the report and the voice never disagree;
+- `lean_segments` splits the trunk lean over time into steady stretches (binary
+  segmentation of a 1 s running median: the split that best explains the signal as two
+  levels, kept when the levels differ by `min_shift_deg`);
+- `story` turns those into plain sentences a runner can read.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from cues.rules import Condition, CueRule, RuleSet
+
+LEAN_METRIC = "trunk_lean_midstance_deg"
+DEFAULT_BAND = (0.0, 15.0)
+
+#: How each stride metric reads in a sentence.
+METRIC_WORDS: dict[str, str] = {
+    "trunk_lean_midstance_deg": "trunk lean at midstance",
+    "thigh_extension_deg": "thigh angle at toe-off",
+    "trunk_back_excursion_deg": "trunk tipping back",
+    "extension_coupling": "trunk–thigh coupling",
+    "shank_angle_contact_deg": "shank angle at contact",
+    "cadence_spm": "cadence",
+    "contact_time_s": "contact time",
+    "foot_ahead_of_hip": "foot ahead of hip",
+    "vertical_oscillation": "vertical oscillation",
+}
+_UNITS = {"cadence_spm": " steps/min", "contact_time_s": " s", "extension_coupling": "", "foot_ahead_of_hip": "",
+          "vertical_oscillation": ""}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A steady stretch of trunk lean: from `t0` to `t1` (s), its median lean (°)."""
+
+    t0: float
+    t1: float
+    median: float
+
+
+@dataclass(frozen=True)
+class StrideFault:
+    """A stride at fault: the stride (a strides.csv row), the cue it calls for, and why."""
+
+    stride: dict[str, Any]
+    cue: CueRule
+    why: str
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def deg(value: float) -> str:
+    """An angle as a runner reads it: "+4°", "−3°", "0°" (a true minus sign)."""
+    whole = round(value)
+    if whole == 0:
+        return "0°"
+    return f"{whole:+d}°".replace("-", "\u2212")
+
+
+def clock(t: float) -> str:
+    """Seconds as m:ss (rounded to the second)."""
+    whole = max(0, round(t))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def times(n: int) -> str:
+    """once, twice, 3 times."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def band_text(band: tuple[float, float]) -> str:
+    """The good band as "0…15°"."""
+    return f"{band[0]:g}\u2026{band[1]:g}°".replace("-", "\u2212")
+
+
+def humanise(reason: str) -> str:
+    """A cue's machine reason ("trunk_lean_midstance_deg -4.21 < 0") in words."""
+    for key, words in METRIC_WORDS.items():
+        reason = reason.replace(key, words)
+    return re.sub(r"(?<![\w])-(?=\d)", "\u2212", reason)
+
+
+def _edge(value: float, metric: str) -> str:
+    return (f"{value:g}°" if metric.endswith("_deg") else f"{value:g}{_UNITS.get(metric, '')}").replace("-", "\u2212")
+
+
+def _number(value: float, metric: str) -> str:
+    if metric.endswith("_deg"):
+        return f"{value:+.1f}°".replace("-", "\u2212")
+    return f"{value:.3g}{_UNITS.get(metric, '')}"
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def lean_band(rules: RuleSet | None) -> tuple[float, float]:
+    """The good band of trunk lean at midstance (°) from the rules' absolute edges."""
+    if rules is None:
+        return DEFAULT_BAND
+    lows = [c.below for r in rules.cues for way in r.faults for c in way
+            if c.metric == LEAN_METRIC and c.below is not None and not c.baseline and len(way) == 1]
+    highs = [c.above for r in rules.cues for way in r.faults for c in way
+             if c.metric == LEAN_METRIC and c.above is not None and not c.baseline and len(way) == 1]
+    return (max(lows) if lows else DEFAULT_BAND[0], min(highs) if highs else DEFAULT_BAND[1])
+
+
+def _holds(c: Condition, stride: dict[str, Any], baseline: dict[str, Any] | None) -> float | None:
+    """The value that puts `stride` out of band on `c`, or None when it is in band."""
+    value = stride.get(c.metric)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if c.baseline:
+        ref = (baseline or {}).get(c.metric)
+        if ref is None:
+            return None
+        value = value - ref
+    return value if c.holds(value, in_fault=False) else None
+
+
+def stride_faults(
+    strides: Sequence[dict[str, Any]], rules: RuleSet, baseline: dict[str, Any] | None = None
+) -> list[StrideFault]:
+    """Near-leg strides out of band on some cue (any one way of its faults, without the
+    coach's persistence); baseline-relative ways only when `baseline` is ready."""
+    ready = baseline if baseline and baseline.get("ready") else None
+    found: list[StrideFault] = []
+    for stride in strides:
+        if not stride.get("near"):
+            continue
+        for rule in rules.cues:
+            for way in rule.faults:
+                values = [_holds(c, stride, ready) for c in way]
+                if all(v is not None for v in values):
+                    why = "; ".join(
+                        f"{METRIC_WORDS.get(c.metric, c.metric)} {_number(stride[c.metric], c.metric)}"
+                        + (" vs your baseline" if c.baseline else "")
+                        + f" {'<' if c.below is not None else '>'} "
+                        + ("baseline " if c.baseline else "")
+                        + _edge(c.below if c.below is not None else c.above, c.metric)
+                        for c, v in zip(way, values)
+                    )
+                    found.append(StrideFault(stride, rule, why))
+                    break
+    return found
+
+
+# --------------------------------------------------------------------------- lean over time
+
+
+def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred running median over `window` samples, ignoring NaN (shape kept)."""
+    n = len(values)
+    half = max(window // 2, 0)
+    out = np.full(n, np.nan)
+    for i in range(n):
+        chunk = values[max(0, i - half): i + half + 1]
+        chunk = chunk[~np.isnan(chunk)]
+        if chunk.size:
+            out[i] = np.median(chunk)
+    return out
+
+
+def _best_split(x: np.ndarray, min_len: int) -> tuple[int, float] | None:
+    """The index splitting `x` into two constant levels with the least squared error,
+    and the levels' difference; None when `x` is too short to split."""
+    n = len(x)
+    if n < 2 * min_len:
+        return None
+    c1 = np.concatenate([[0.0], np.cumsum(x)])
+    c2 = np.concatenate([[0.0], np.cumsum(x * x)])
+    k = np.arange(min_len, n - min_len + 1)
+    left_sse = c2[k] - c1[k] ** 2 / k
+    right_sse = (c2[n] - c2[k]) - (c1[n] - c1[k]) ** 2 / (n - k)
+    best = int(k[np.argmin(left_sse + right_sse)])
+    return best, float(x[best:].mean() - x[:best].mean())
+
+
+def lean_segments(
+    t: np.ndarray,
+    lean: np.ndarray,
+    min_len_s: float = 3.0,
+    min_shift_deg: float = 2.5,
+    max_segments: int = 6,
+) -> list[Segment]:
+    """Steady stretches of trunk lean, in time order.
+
+    Args:
+        t: (n,) frame times, s, increasing.
+        lean: (n,) trunk lean, °, NaN where there was none (such frames are dropped).
+    """
+    keep = ~np.isnan(lean)
+    t, lean = t[keep], lean[keep]
+    if len(t) < 2:
+        return []
+    fps = (len(t) - 1) / (t[-1] - t[0]) if t[-1] > t[0] else 30.0
+    smooth = rolling_median(lean, max(round(fps), 1))
+    min_len = max(int(min_len_s * fps), 1)
+    cuts = [0, len(t)]
+    while len(cuts) - 1 < max_segments:
+        candidates = []
+        for a, b in pairwise(cuts):
+            split = _best_split(smooth[a:b], min_len)
+            if split is not None and abs(split[1]) >= min_shift_deg:
+                candidates.append((abs(split[1]), a + split[0]))
+        if not candidates:
+            break
+        cuts = sorted(cuts + [max(candidates)[1]])
+    return [
+        Segment(float(t[a]), float(t[b - 1]), float(np.median(lean[a:b])))
+        for a, b in pairwise(cuts)
+    ]
+
+
+# --------------------------------------------------------------------------- the story
+
+
+def _zone(value: float, band: tuple[float, float]) -> str:
+    return "back" if value < band[0] else "forward" if value > band[1] else "good"
+
+
+def _change(prev: Segment, seg: Segment, band: tuple[float, float]) -> tuple[str, tuple[str, ...]] | None:
+    """The sentence start for a change of lean, and the cue ids that belong to it."""
+    before, after = _zone(prev.median, band), _zone(seg.median, band)
+    was = f"(trunk {deg(seg.median)} instead of {deg(prev.median)})"
+    if after == "back":
+        word = "leaned further back" if before == "back" and seg.median < prev.median else "leaned back"
+        if before == "back" and seg.median >= prev.median:
+            return None
+        return f"From {clock(seg.t0)} you {word} {was}", ("ribs_down", "hip_drive")
+    if after == "forward":
+        if before == "forward" and seg.median <= prev.median:
+            return None
+        return f"From {clock(seg.t0)} you leaned too far forward {was}", ("lean_less",)
+    if before == "back":
+        return f"From {clock(seg.t0)} your trunk came back upright {was}", ("praise",)
+    if before == "forward":
+        return f"From {clock(seg.t0)} you ran tall again {was}", ("praise",)
+    return None
+
+
+def _said(cues: Sequence[dict[str, Any]]) -> str:
+    """"'Ribs down, lean forward' was said once" for cues of one or more lines."""
+    by_text: dict[str, list[dict[str, Any]]] = {}
+    for c in cues:
+        by_text.setdefault(c["text"], []).append(c)
+    parts = []
+    for text, group in by_text.items():
+        verb = "was said" if any(c.get("spoken", True) for c in group) else "would have been said"
+        first = f" (first at {clock(group[0]['t'])})" if len(group) > 1 else f" (at {clock(group[0]['t'])})"
+        parts.append(f"\u2018{text}\u2019 {verb} {times(len(group))}{first}")
+    return " and ".join(parts)
+
+
+def story(
+    summary: dict[str, Any],
+    segments: Sequence[Segment],
+    band: tuple[float, float],
+    faults: Sequence[StrideFault] = (),
+    near_strides: int = 0,
+) -> list[str]:
+    """The report's plain-language summary, one sentence (or two) per paragraph."""
+    lines: list[str] = []
+    cues = list(summary.get("cues") or [])
+    lean = summary.get("trunk_lean_deg")
+    duration = float(summary.get("duration_s") or 0.0)
+    if not lean:
+        return ["Nobody was found in view in this session, so there is nothing to report on form."]
+    if not summary.get("running"):
+        lines.append(
+            f"No running was found in this {clock(duration)} session (walking, standing or out of view), "
+            f"so no running metrics were kept and no cue was given. Trunk lean median {deg(lean['median'])}."
+        )
+        return lines
+    cadence = summary.get("cadence_spm")
+    pace = f" at {cadence:.0f} steps/min" if cadence else ""
+    lines.append(
+        f"You ran for {clock(duration)}{pace}; your trunk lean was {deg(lean['median'])} at the median "
+        f"(the good band is {band_text(band)})."
+    )
+    used: set[int] = set()
+    for prev, seg in pairwise(segments):
+        change = _change(prev, seg, band)
+        if change is None:
+            continue
+        text, ids = change
+        mine = [i for i, c in enumerate(cues) if i not in used and c["id"] in ids and seg.t0 - 1.0 <= c["t"] <= seg.t1]
+        used.update(mine)
+        if mine:
+            text += f"; that is when {_said([cues[i] for i in mine])}."
+        elif ids != ("praise",):
+            text += "; no cue was given for it."
+        else:
+            text += "."
+        lines.append(text)
+    if len(segments) == 1 or not any(_change(p, s, band) for p, s in pairwise(segments)):
+        zone = _zone(lean["median"], band)
+        if zone == "good":
+            lines.append(f"Your trunk stayed in the good band throughout (p10 {deg(lean['p10'])}, p90 {deg(lean['p90'])}).")
+        elif zone == "back":
+            lines.append(f"You leaned back for the whole run (p10 {deg(lean['p10'])}, p90 {deg(lean['p90'])}).")
+        else:
+            lines.append(f"You leaned too far forward for the whole run (p90 {deg(lean['p90'])}).")
+    rest = [c for i, c in enumerate(cues) if i not in used]
+    if rest:
+        lines.append(f"Also, {_said(rest)}.")
+    elif not cues:
+        lines.append("The coach had nothing to say: no cue was due.")
+    hip = summary.get("hip_extension_deg")
+    if hip and hip.get("median") is not None:
+        behind = -hip["median"]
+        where = "behind" if behind >= 0 else "in front of"
+        lines.append(
+            f"Hip extension: your thigh reached {abs(behind):.0f}° {where} vertical at toe-off "
+            f"(median of {hip.get('n', 0)} strides)."
+        )
+    if near_strides:
+        if faults:
+            kinds: dict[str, int] = {}
+            for f in faults:
+                kinds[f.cue.text] = kinds.get(f.cue.text, 0) + 1
+            detail = ", ".join(f"{n} calling for \u2018{text}\u2019" for text, n in kinds.items())
+            n_bad = len({id(f.stride) for f in faults})
+            lines.append(f"{n_bad} of {near_strides} strides of the leg nearest the camera were at fault ({detail}).")
+        else:
+            lines.append(f"None of the {near_strides} strides of the leg nearest the camera was at fault.")
+    return lines

@@ -1,0 +1,124 @@
+"""Small drawing pieces for the screen: gauges, sparklines, a checklist, an image inset.
+
+Pure drawing on a pygame Surface; no window, no files. Colours live here too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pygame
+
+INK = (236, 239, 244)
+MUTED = (150, 160, 175)
+BACKDROP = (18, 22, 30)
+PANEL = (28, 34, 45)
+TRACK = (55, 64, 80)
+GOOD = (72, 199, 142)
+GOOD_BAND = (40, 92, 74)
+WARN = (255, 176, 59)
+BANNER = (255, 176, 59)
+BANNER_INK = (20, 20, 24)
+SKELETON = (200, 214, 229)
+
+FontFn = Callable[[int], pygame.font.Font]
+
+
+@dataclass(frozen=True)
+class GaugeSpec:
+    """A horizontal gauge: the scale `lo..hi` and the good band `band_lo..band_hi`."""
+
+    label: str
+    unit: str
+    lo: float
+    hi: float
+    band_lo: float
+    band_hi: float
+    decimals: int = 0
+
+    def fraction(self, value: float) -> float:
+        """Where `value` sits on the scale, 0..1 (clipped)."""
+        return float(np.clip((value - self.lo) / (self.hi - self.lo), 0.0, 1.0))
+
+    def in_band(self, value: float) -> bool:
+        """True inside the good band."""
+        return self.band_lo <= value <= self.band_hi
+
+
+def draw_gauge(canvas: pygame.Surface, rect: pygame.Rect, spec: GaugeSpec, value: float | None, font: FontFn) -> None:
+    """Label, a big number and a bar with the good band shaded and a marker at the value."""
+    pygame.draw.rect(canvas, PANEL, rect, border_radius=rect.height // 8)
+    pad = rect.height // 8
+    label = font(max(14, rect.height // 6)).render(spec.label, True, MUTED)
+    canvas.blit(label, (rect.x + pad, rect.y + pad))
+    ok = value is not None and spec.in_band(value)
+    colour = GOOD if ok else (WARN if value is not None else MUTED)
+    text = "–" if value is None else f"{value:+.{spec.decimals}f}" if spec.lo < 0 else f"{value:.{spec.decimals}f}"
+    big = font(max(24, int(rect.height * 0.42))).render(text, True, colour)
+    canvas.blit(big, (rect.x + pad, rect.y + pad + label.get_height()))
+    unit = font(max(14, rect.height // 6)).render(spec.unit, True, MUTED)
+    canvas.blit(unit, (rect.x + pad * 2 + big.get_width(), rect.y + pad + label.get_height() + big.get_height() - unit.get_height() - 4))
+    bar = pygame.Rect(rect.x + pad, rect.bottom - pad - rect.height // 10, rect.width - 2 * pad, max(6, rect.height // 10))
+    pygame.draw.rect(canvas, TRACK, bar, border_radius=bar.height // 2)
+    x0 = bar.x + spec.fraction(spec.band_lo) * bar.width
+    x1 = bar.x + spec.fraction(spec.band_hi) * bar.width
+    pygame.draw.rect(canvas, GOOD_BAND, pygame.Rect(int(x0), bar.y, max(2, int(x1 - x0)), bar.height))
+    if value is not None:
+        mx = int(bar.x + spec.fraction(value) * bar.width)
+        pygame.draw.circle(canvas, colour, (mx, bar.centery), bar.height)
+        pygame.draw.circle(canvas, BACKDROP, (mx, bar.centery), max(2, bar.height // 3))
+
+
+def draw_sparkline(
+    canvas: pygame.Surface,
+    rect: pygame.Rect,
+    values: Sequence[float],
+    band: tuple[float, float] | None = None,
+    marks: Sequence[float] = (),
+) -> None:
+    """A line of `values` across `rect`, the band shaded, vertical marks at fractions 0..1."""
+    pygame.draw.rect(canvas, PANEL, rect, border_radius=8)
+    data = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    if data.size < 2:
+        return
+    lo, hi = float(min(data.min(), band[0] if band else data.min())), float(max(data.max(), band[1] if band else data.max()))
+    lo, hi = (lo - 1.0, hi + 1.0) if hi - lo < 1e-6 else (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+
+    def y_of(v: float) -> float:
+        return rect.bottom - 6 - (v - lo) / (hi - lo) * (rect.height - 12)
+
+    if band:
+        top, bottom = y_of(band[1]), y_of(band[0])
+        pygame.draw.rect(canvas, GOOD_BAND, pygame.Rect(rect.x + 4, int(top), rect.width - 8, max(1, int(bottom - top))))
+    for f in marks:
+        x = rect.x + 4 + f * (rect.width - 8)
+        pygame.draw.line(canvas, WARN, (x, rect.y + 4), (x, rect.bottom - 4), 2)
+    xs = rect.x + 4 + np.linspace(0, 1, data.size) * (rect.width - 8)
+    points = list(zip(xs, [y_of(v) for v in data]))
+    pygame.draw.aalines(canvas, INK, False, points)
+
+
+def draw_checklist(canvas: pygame.Surface, rect: pygame.Rect, title: str, items: Sequence[tuple[str, bool]], font: FontFn) -> None:
+    """A panel with a title and one line per check: a green tick or an amber cross."""
+    all_ok = all(ok for _, ok in items)
+    pygame.draw.rect(canvas, PANEL, rect, border_radius=16)
+    pygame.draw.rect(canvas, GOOD if all_ok else WARN, rect, width=4, border_radius=16)
+    line_h = rect.height // (len(items) + 2)
+    head = font(int(line_h * 0.8)).render(title, True, GOOD if all_ok else INK)
+    canvas.blit(head, (rect.x + line_h // 2, rect.y + line_h // 3))
+    for i, (text, ok) in enumerate(items):
+        y = rect.y + line_h * (i + 1.4)
+        cx, cy, r = rect.x + line_h, int(y + line_h * 0.4), max(6, line_h // 4)
+        pygame.draw.circle(canvas, GOOD if ok else WARN, (cx, cy), r)
+        mark = font(int(line_h * 0.6)).render(text, True, INK if ok else WARN)
+        canvas.blit(mark, (cx + 2 * r, cy - mark.get_height() // 2))
+
+
+def blit_image(canvas: pygame.Surface, rect: pygame.Rect, image_bgr: np.ndarray) -> None:
+    """A BGR image scaled into `rect` (which should have its aspect)."""
+    h, w = image_bgr.shape[:2]
+    surface = pygame.image.frombuffer(np.ascontiguousarray(image_bgr).tobytes(), (w, h), "BGR")
+    canvas.blit(pygame.transform.smoothscale(surface, rect.size), rect.topleft)

@@ -1,0 +1,220 @@
+"""The HTML report of a real session: what it says, that it needs nothing but itself,
+and how it looks in a real browser (headless Chromium, when installed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from realtime import history_cli
+from realtime.errors import UserError
+from realtime.report import REPORT_NAME, write_report
+from realtime.report_facts import clock, deg, lean_segments
+from realtime.store import SessionStore
+from tests.sessions import ARCHED_CLIP, arched_session, copy_session
+
+ARCH_START_S = 12.0  # the clip's arching starts at 12 s (clips README)
+ACCENT_RGB = (217, 72, 15)  # report_plots.ACCENT
+BAND_RGB = (227, 241, 231)  # report_plots.BAND
+
+
+@pytest.fixture(scope="session")
+def session_dir(clips_dir, tmp_path_factory) -> Path:
+    return arched_session(clips_dir, tmp_path_factory)
+
+
+@pytest.fixture()
+def recorded(session_dir, tmp_path) -> tuple[Path, Path]:
+    """(session folder, store path): a copy of the real session, stored, with its report."""
+    folder = copy_session(session_dir, tmp_path / "sessions" / "2026-03-08_07-30-00")
+    db = tmp_path / "sessions.sqlite"
+    history_cli.record_session(folder, db)
+    return folder, db
+
+
+def external_references(page: str) -> list[str]:
+    """Anything the page would fetch from elsewhere: src/href to a URL, CSS url() or
+    @import of one, <link> and <script src> elements."""
+    patterns = (
+        r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""",
+        r"""url\(\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""",
+        r"@import",
+        r"<link\b",
+        r"<script\b[^>]*\bsrc=",
+        r"""(?:src|href)\s*=\s*["']?\s*file:""",
+    )
+    return [m.group(0) for p in patterns for m in re.finditer(p, page, flags=re.IGNORECASE)]
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_report_content(recorded):
+    folder, _ = recorded
+    page = (folder / REPORT_NAME).read_text(encoding="utf-8")
+    summary = json.loads((folder / "summary.json").read_text())
+    (cue,) = summary["cues"]
+
+    assert "Ribs down, lean forward" in page
+    assert clock(cue["t"]) in page  # the cue's time, m:ss
+    story = re.search(r"From (0:1[123]) you leaned back \(trunk (\S+) instead of (\S+)\); that is when "
+                      r"\u2018Ribs down, lean forward\u2019 was said once", page)
+    assert story, "the lean-drop sentence is missing"
+    after, before = (float(v.rstrip("°").replace("\u2212", "-")) for v in story.group(2, 3))
+    assert after < 0 < before and before - after >= 5  # about 8° of arching (clips README)
+    assert ARCHED_CLIP in page
+    assert page.count("<svg") == 4  # lean, hip extension, cadence, trend
+    for title in ("Trunk lean over time", "Hip extension per stride", "Cadence per stride",
+                  "Median trunk lean per session", "Cues per minute per session"):
+        assert title in page
+    assert "good band 0\u202615°" in page
+    assert "Strides at fault" in page and "trunk lean at midstance" in page
+    assert "No camera set-up problems" in page
+    assert external_references(page) == []
+    assert "<img" not in page  # no session.mp4 in the folder: no stills, no complaint
+
+
+def test_svg_ids_do_not_clash(recorded):
+    page = (recorded[0] / REPORT_NAME).read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert ids and len(ids) == len(set(ids))
+
+
+def test_stills_of_best_and_worst_stride(session_dir, clips_dir, tmp_path):
+    folder = copy_session(session_dir, tmp_path / "run")
+    (folder / "session.mp4").symlink_to(clips_dir / ARCHED_CLIP)  # stands in for a recorded run
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert page.count('<img src="data:image/jpeg;base64,') == 2
+    best = re.search(r"Best stride — (\d:\d\d), trunk (\S+) at midstance", page)
+    worst = re.search(r"Worst stride — (\d:\d\d), trunk (\S+) at midstance", page)
+    assert best and worst
+    assert int(best.group(1)[2:]) < ARCH_START_S <= int(worst.group(1)[2:])
+    assert worst.group(2).startswith("\u2212")
+    assert external_references(page) == []
+    assert "No session store was given" in page
+
+
+def test_a_session_without_running(session_dir, tmp_path):
+    folder = copy_session(session_dir, tmp_path / "walk")
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(running=False, cadence_spm=None, strides=0, hip_extension_deg=None, stride_values={}, cues=[])
+    (folder / "summary.json").write_text(json.dumps(summary))
+    header = (folder / "strides.csv").read_text().splitlines()[0]
+    (folder / "strides.csv").write_text(header + "\n")
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "No running was found" in page and "No strides were measured" in page
+    assert "No cue was given" in page
+
+
+def test_not_a_session_folder(tmp_path):
+    with pytest.raises(UserError, match="holds no summary.json"):
+        write_report(tmp_path)
+    with pytest.raises(UserError, match="is not a folder"):
+        write_report(tmp_path / "missing")
+
+
+# --------------------------------------------------------------------------- the maths
+
+
+def test_lean_segments_find_the_drop():
+    rng = np.random.default_rng(1)
+    t = np.arange(0, 24, 1 / 30)
+    lean = np.where(t < 12.0, 4.0, -3.0) + 2.0 * np.sin(2 * np.pi * 1.4 * t) + rng.normal(0, 0.5, t.size)
+    lean[100:110] = np.nan  # a few frames without a pose
+    segments = lean_segments(t, lean)
+    assert len(segments) == 2
+    assert segments[1].t0 == pytest.approx(12.0, abs=0.3)
+    assert segments[0].median == pytest.approx(4.0, abs=1.0) and segments[1].median == pytest.approx(-3.0, abs=1.0)
+    assert len(lean_segments(t, np.full(t.size, 4.0))) == 1
+
+
+def test_wording():
+    assert (deg(4.4), deg(-3.2), deg(-0.3)) == ("+4°", "\u22123°", "0°")
+    assert (clock(0), clock(11.6), clock(75)) == ("0:00", "0:12", "1:15")
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def test_record_session_and_history(recorded, session_dir, tmp_path, capsys):
+    folder, db = recorded
+    second = copy_session(session_dir, tmp_path / "sessions" / "2026-03-15_07-30-00")
+    report = history_cli.record_session(second, db)
+    assert report == second / REPORT_NAME and report.is_file()
+    with SessionStore(db) as store:
+        assert [s.out_dir for s in store.list_sessions()] == [folder.resolve(), second.resolve()]
+
+    assert history_cli.command_history(argparse.Namespace(db=db, limit=20)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "date", "source", "duration", "cadence", "lean", "cues"]
+    assert len(lines) == 3 and "2026-03-08 07:30" in lines[1] and ARCHED_CLIP in lines[1]
+    assert "0:24" in lines[1] and "spm" in lines[1]
+
+
+def test_command_report(recorded, monkeypatch, capsys):
+    folder, db = recorded
+    opened: list[str] = []
+    monkeypatch.setattr(history_cli.webbrowser, "open", opened.append)
+    for key in ("latest", "1", str(folder)):
+        assert history_cli.command_report(argparse.Namespace(session=key, open=False, db=db)) == 0
+        assert capsys.readouterr().out.strip() == str(folder.resolve() / REPORT_NAME)
+    history_cli.command_report(argparse.Namespace(session="latest", open=True, db=db))
+    assert opened == [(folder.resolve() / REPORT_NAME).as_uri()]
+    with pytest.raises(UserError, match="no session 7"):
+        history_cli.command_report(argparse.Namespace(session="7", open=False, db=db))
+    with pytest.raises(UserError, match="neither a session folder nor a session id"):
+        history_cli.command_report(argparse.Namespace(session="yesterday", open=False, db=db))
+
+
+def test_parsers_are_registered():
+    parser = argparse.ArgumentParser(prog="ribsdown")
+    history_cli.add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["report", "--open"])
+    assert (args.session, args.open, args.func) == ("latest", True, history_cli.command_report)
+    assert parser.parse_args(["history"]).func is history_cli.command_history
+
+
+# --------------------------------------------------------------------------- a real browser
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_report_in_a_real_browser(recorded, tmp_path):
+    browser = chromium()
+    if browser is None:
+        reason = "chromium is not installed (Debian: apt-get install -y chromium)"
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"{reason}; .ci/run installs it, so CI must have it")
+        pytest.skip(f"{reason}; the HTML content is checked by the other tests")
+    from PIL import Image
+
+    report = recorded[0] / REPORT_NAME
+    shot = tmp_path / "report.png"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1280,2400", report.as_uri()],
+            capture_output=True, timeout=120, check=False,
+        )
+    assert shot.is_file(), "chromium wrote no screenshot"
+    image = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert image.shape[:2] == (2400, 1280)
+
+    def pixels_near(rgb: tuple[int, int, int], tolerance: int = 30) -> int:
+        return int((np.abs(image - np.array(rgb)).max(axis=2) <= tolerance).sum())
+
+    assert pixels_near(BAND_RGB, 4) > 50_000  # the good band shaded (the SVG plots were drawn)
+    assert pixels_near(ACCENT_RGB) > 1_000  # the cue marker, its label, the strides at fault
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 500  # not a blank page

@@ -35,6 +35,14 @@ class AnalyzerConfig:
 
 
 @dataclass(frozen=True)
+class Scene:
+    """What a frame's image told about the scene (kept so a replay needs no images)."""
+
+    roll: RollEstimate | None
+    brightness: float | None
+
+
+@dataclass(frozen=True)
 class FrameAnalysis:
     """What the analysis knows after one frame."""
 
@@ -46,7 +54,7 @@ class FrameAnalysis:
     strides: list[StrideMetrics] = field(default_factory=list)
     cadence_spm: float | None = None
     setup: list[SetupWarning] = field(default_factory=list)
-    roll: RollEstimate | None = None
+    scene: Scene = field(default_factory=lambda: Scene(None, None))
     calibration_left_s: float | None = None
 
     @property
@@ -82,11 +90,31 @@ class FrameAnalyzer:
         self.strides: list[StrideMetrics] = []
         self._brightness: float | None = None
         self._brightness_t: float | None = None
+        self._last_roll: RollEstimate | None = None
 
     def update(self, t: float, image_bgr: np.ndarray | None, raw: Pose | None) -> FrameAnalysis:
         """Analyse one frame: `image_bgr` may be None (replay), `raw` None (nobody found)."""
-        roll = self._sample_image(t, image_bgr, raw)
-        pose = self.smoother.update(t, self._level(raw, roll))
+        return self.analyse(t, raw, self.observe(t, image_bgr, raw))
+
+    def observe(self, t: float, image: np.ndarray | None, raw: Pose | None) -> Scene:
+        """What the image tells about the scene now: camera roll and light (sampled now and then)."""
+        if self.config.camera_roll_deg is not None:
+            roll: RollEstimate | None = RollEstimate(self.config.camera_roll_deg, 1.0, 0)
+        elif image is None:
+            roll = self.roll.estimate
+        else:
+            exclude = person_box(raw, self.image_size) if raw is not None else None
+            roll = self.roll.update(t, image, exclude)
+        if image is not None and (
+            self._brightness_t is None or t - self._brightness_t >= BRIGHTNESS_EVERY_S or t < self._brightness_t
+        ):
+            self._brightness, self._brightness_t = image_brightness(image), t
+        return Scene(roll, self._brightness)
+
+    def analyse(self, t: float, raw: Pose | None, scene: Scene) -> FrameAnalysis:
+        """The analysis of one frame's pose given what the scene showed (a replay passes it in)."""
+        self._last_roll = scene.roll
+        pose = self.smoother.update(t, self._level(raw, scene.roll))
         sample = self.posture.update(t, pose)
         self.buffer.push(t, pose, sample.trunk_lean_deg)
         events = self._gait(t, pose, sample)
@@ -94,27 +122,17 @@ class FrameAnalyzer:
         activity = self.activity.update(t, pose, cadence)
         strides = self._strides(events, sample, activity == "running")
         self.calibration.update(t, strides[-1] if strides else None, activity == "running")
-        setup = self.setup.update(t, frame_checks(pose, self.image_size), self._brightness, roll)
+        setup = self.setup.update(t, frame_checks(pose, self.image_size), scene.brightness, scene.roll)
         left = None if self.calibration.ready else self.calibration.remaining_s
-        return FrameAnalysis(t, pose, sample, activity, events, strides, cadence, setup, roll, left)
+        return FrameAnalysis(t, pose, sample, activity, events, strides, cadence, setup, scene, left)
 
     def camera_roll_deg(self) -> float | None:
-        """The roll the angles were corrected for: given, or confidently estimated."""
+        """The roll the angles were last corrected for: given, or confidently estimated."""
         if self.config.camera_roll_deg is not None:
             return self.config.camera_roll_deg
-        roll = self.roll.estimate
+        roll = self._last_roll
         confident = roll is not None and roll.confidence >= self.roll.min_confidence
         return round(roll.roll_deg, 2) if confident else None
-
-    def _sample_image(self, t: float, image: np.ndarray | None, raw: Pose | None) -> RollEstimate | None:
-        if image is None:
-            return self.roll.estimate if self.config.camera_roll_deg is None else None
-        if self._brightness_t is None or t - self._brightness_t >= BRIGHTNESS_EVERY_S or t < self._brightness_t:
-            self._brightness, self._brightness_t = image_brightness(image), t
-        if self.config.camera_roll_deg is not None:
-            return RollEstimate(self.config.camera_roll_deg, 1.0, 0)
-        exclude = person_box(raw, self.image_size) if raw is not None else None
-        return self.roll.update(t, image, exclude)
 
     def _level(self, raw: Pose | None, roll: RollEstimate | None) -> Pose | None:
         """Undo a confidently measured camera roll."""

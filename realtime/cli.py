@@ -14,7 +14,7 @@ from realtime.errors import UserError
 
 if TYPE_CHECKING:  # the heavy modules (cv2, mediapipe) load after the log settings
     from cues.rules import RuleSet
-    from realtime.loop import Pipeline
+    from realtime.loop import Coach, Pipeline
 
 log = logging.getLogger("ribsdown")
 
@@ -47,7 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=command_run)
 
     analyze = sub.add_parser("analyze", help="analyse a recorded video as fast as the CPU allows")
-    analyze.add_argument("video", type=Path, help="the video file")
+    analyze.add_argument("video", type=Path, nargs="?", help="the video file")
+    analyze.add_argument(
+        "--landmarks", type=Path, metavar="FILE",
+        help="instead of a video: a session's landmarks.npz, re-run through the metrics and cues without the model",
+    )
     add_analysis_options(analyze)
     analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     analyze.set_defaults(func=command_analyze)
@@ -177,8 +181,12 @@ def command_analyze(args: argparse.Namespace) -> int:
     from cues.rules import load_rules
     from realtime.capture import FileSource
 
+    if (args.video is None) == (args.landmarks is None):
+        raise UserError("give either a VIDEO or --landmarks FILE to analyse — see `ribsdown analyze --help`")
     out_dir = resolve_out_dir(args.out)
     rules = load_rules(rules_override(args.rules))
+    if args.landmarks is not None:
+        return replay_landmarks(args, rules, out_dir)
     with FileSource(args.video) as source:
         pipeline = build_pipeline(rules, source, args)
         record = new_record(source)
@@ -188,23 +196,42 @@ def command_analyze(args: argparse.Namespace) -> int:
     return finish(record, out_dir)
 
 
-def build_pipeline(rules: RuleSet, source, args: argparse.Namespace) -> Pipeline:
-    """The model and the analysis for `source`, with these cue rules."""
+def replay_landmarks(args: argparse.Namespace, rules: RuleSet, out_dir: Path) -> int:
+    """`analyze --landmarks FILE`: a recorded stream through today's metrics and cues."""
+    from realtime.landmarks import load_landmarks
+    from realtime.loop import replay_session
+    from realtime.session import SessionRecord
+
+    stream = load_landmarks(args.landmarks)
+    record = SessionRecord(source=f"{stream.source} (replayed from {args.landmarks})", fps=stream.fps)
+    replay_session(stream, build_coach(rules, stream.image_size, args), record)
+    return finish(record, out_dir)
+
+
+def build_coach(rules: RuleSet, image_size: tuple[int, int], args: argparse.Namespace) -> Coach:
+    """The analysis and the cue engine, set up from the command line."""
     from cues.engine import CueEngine
     from realtime.analysis import AnalyzerConfig, FrameAnalyzer
-    from realtime.estimator import PoseEstimator
-    from realtime.loop import Coach, Pipeline
+    from realtime.loop import Coach
 
     config = AnalyzerConfig(calibration_s=args.calibration_s, camera_roll_deg=args.camera_roll)
-    coach = Coach(FrameAnalyzer(source.size, config), CueEngine(rules, schedule=args.feedback))
-    return Pipeline(PoseEstimator(), coach)
+    return Coach(FrameAnalyzer(image_size, config), CueEngine(rules, schedule=args.feedback))
+
+
+def build_pipeline(rules: RuleSet, source, args: argparse.Namespace) -> Pipeline:
+    """The model and the coach for `source`, with these cue rules."""
+    from realtime.estimator import PoseEstimator
+    from realtime.loop import Pipeline
+
+    return Pipeline(PoseEstimator(), build_coach(rules, source.size, args))
 
 
 def new_record(source):
-    """An empty session record for `source`."""
+    """An empty session record for `source`, keeping its landmark stream."""
+    from realtime.landmarks import LandmarkLog
     from realtime.session import SessionRecord
 
-    return SessionRecord(source=source.name, fps=source.fps)
+    return SessionRecord(source=source.name, fps=source.fps, landmarks=LandmarkLog(source.size, source.fps, source.name))
 
 
 def run_loop(source, pipeline, record, outputs, duration, on_frame=None) -> None:

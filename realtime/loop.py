@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from cues.engine import Cue, CueEngine
-from realtime.analysis import FrameAnalysis, FrameAnalyzer
+from realtime.analysis import FrameAnalysis, FrameAnalyzer, Scene
 from realtime.pose import Pose
 from realtime.posture import PostureSample
 from realtime.session import FrameRow, SessionRecord
 
 if TYPE_CHECKING:
     from realtime.capture import Frame
+    from realtime.landmarks import LandmarkStream
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class FrameResult:
     cue: Cue | None
     banner: Cue | None
     pose_ms: float
+    raw: Pose | None = None
 
     @property
     def pose(self) -> Pose | None:
@@ -42,16 +44,21 @@ class FrameResult:
 
     def row(self) -> FrameRow:
         """The frame's line in the session record."""
-        return FrameRow(
-            t=self.frame.t,
-            has_pose=self.pose is not None,
-            trunk_lean_deg=self.posture.trunk_lean_deg,
-            facing=self.posture.facing,
-            frame_index=self.frame.index,
-            pose_ms=self.pose_ms,
-            cue_id=self.cue.id if self.cue else None,
-            activity=self.analysis.activity,
-        )
+        return frame_row(self.frame.index, self.analysis, self.cue, self.pose_ms)
+
+
+def frame_row(frame_index: int, analysis: FrameAnalysis, cue: Cue | None, pose_ms: float) -> FrameRow:
+    """A processed frame's line in the session record."""
+    return FrameRow(
+        t=analysis.t,
+        has_pose=analysis.pose is not None,
+        trunk_lean_deg=analysis.posture.trunk_lean_deg,
+        facing=analysis.posture.facing,
+        frame_index=frame_index,
+        pose_ms=pose_ms,
+        cue_id=cue.id if cue else None,
+        activity=analysis.activity,
+    )
 
 
 class Estimator(Protocol):
@@ -90,7 +97,14 @@ class Coach:
 
     def step(self, t: float, image, raw: Pose | None) -> CoachStep:
         """Analyse one frame's pose (None: nobody found) and decide whether to speak."""
-        analysis = self.analyzer.update(t, image, raw)
+        return self.decide(t, self.analyzer.update(t, image, raw))
+
+    def replay(self, t: float, raw: Pose | None, scene: Scene) -> CoachStep:
+        """The same for a recorded frame: its pose and what its image showed of the scene."""
+        return self.decide(t, self.analyzer.analyse(t, raw, scene))
+
+    def decide(self, t: float, analysis: FrameAnalysis) -> CoachStep:
+        """The cue engine's turn, once the frame is analysed."""
         baseline = self.analyzer.calibration.baseline if self.analyzer.calibration.ready else None
         cue = self.engine.update(t, None, baseline, active=analysis.running)
         for stride in analysis.strides:
@@ -119,7 +133,7 @@ class Pipeline:
         """Run the model on one frame, then the coach."""
         raw = self.estimator.estimate(frame.image, frame.t)
         step = self.coach.step(frame.t, frame.image, raw)
-        return FrameResult(frame, step.analysis, step.cue, step.banner, self.estimator.last_ms)
+        return FrameResult(frame, step.analysis, step.cue, step.banner, self.estimator.last_ms, raw)
 
     def session_extras(self) -> dict:
         """See `Coach.session_extras`."""
@@ -145,6 +159,8 @@ def run_session(
                 break
             result = pipeline.process(frame)
             record.add(result.row(), result.cue, result.analysis.strides)
+            if record.landmarks is not None:
+                record.landmarks.add(frame.t, frame.index, result.raw, result.analysis.scene, result.pose_ms)
             if on_frame is not None:
                 on_frame(result)
             if not all([out.handle(result) for out in outputs]):
@@ -152,4 +168,18 @@ def run_session(
     finally:
         record.wall_s = time.perf_counter() - start
         record.extras = pipeline.session_extras()
+    return record
+
+
+def replay_session(stream: LandmarkStream, coach: Coach, record: SessionRecord) -> SessionRecord:
+    """Re-run a recorded landmark stream through the analysis and the cues (no model, no images)."""
+    start = time.perf_counter()
+    try:
+        for logged in stream:
+            step = coach.replay(logged.t, logged.pose, logged.scene)
+            record.add(frame_row(logged.frame_index, step.analysis, step.cue, logged.pose_ms), step.cue,
+                       step.analysis.strides)
+    finally:
+        record.wall_s = time.perf_counter() - start
+        record.extras = coach.session_extras()
     return record

@@ -16,12 +16,13 @@ import numpy as np
 
 from cues.engine import Cue
 from realtime.errors import UserError
+from realtime.landmarks import LandmarkLog
 from realtime.stride_metrics import StrideMetrics, session_values
 
 FRAME_COLUMNS = ("t", "pose", "trunk_lean_deg", "facing", "frame_index", "pose_ms", "cue", "activity")
 
 #: The files a session writes; an --out folder holding any of them is refused.
-SESSION_FILES = ("summary.json", "frames.csv", "strides.csv")
+SESSION_FILES = ("summary.json", "frames.csv", "strides.csv", "landmarks.npz")
 
 #: A session counts as running with this much running time and this many strides.
 MIN_RUNNING_S = 5.0
@@ -63,6 +64,7 @@ class SessionRecord:
     frames_dropped: int = 0
     strides: list[StrideMetrics] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
+    landmarks: LandmarkLog | None = None
     started_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
 
     def add(self, row: FrameRow, cue: Cue | None, strides: list[StrideMetrics] = ()) -> None:
@@ -125,6 +127,8 @@ class SessionRecord:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_frames_csv(out_dir / "frames.csv", self.rows)
         write_strides_csv(out_dir / "strides.csv", self.strides)
+        if self.landmarks is not None:
+            self.landmarks.save(out_dir / "landmarks.npz")
         (out_dir / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
 
 

@@ -1,6 +1,7 @@
 """When to speak: the cue engine, decided once per stride and driven by the time it is given.
 
-Each rule (cues/rules.toml) looks at every stride of the near leg. A fault must hold
+Each rule (cues/rules.toml) looks at every stride of the near leg (or of both legs, for
+the trunk, which both legs' strides see alike). A fault must hold
 for `persistence_strides` strides in a row before its line is due, and is gone only
 after `clear_strides` good strides in a row (with the hysteresis of each condition),
 so a single noisy stride never speaks. Lines are spoken one at a time, the most
@@ -125,14 +126,14 @@ class CueEngine:
             for state in self.states.values():
                 state.restart()
             return None
-        if stride is None or not getattr(stride, "near", True):
+        if stride is None:
             return None
-        reasons = {r.id: self._judge(r, stride, baseline) for r in self.rules.cues}
+        reasons = {r.id: self._judge(r, stride, baseline) for r in self.rules.cues if r.judges(stride)}
         if self._last_line_t is not None and t - self._last_line_t < self.min_gap_s:
             return None
         for rule in self.rules.cues:
             if self._due(rule, t):
-                return self._say(t, rule.id, rule.text, rule.voice, reasons[rule.id] or "", rule)
+                return self._say(t, rule.id, rule.text, rule.voice, reasons.get(rule.id) or "", rule)
         return self._praise(t)
 
     def banner(self, t: float) -> Cue | None:

@@ -57,12 +57,19 @@ class CueRule:
     persistence_strides: int = 2
     clear_strides: int = 3
     cooldown_s: float = 30.0
+    legs: str = "near"
 
     def __post_init__(self) -> None:
         if not self.faults or not all(self.faults):
             raise ValueError(f"cue {self.id!r} needs at least one [[cue.fault]] with conditions")
+        if self.legs not in ("near", "both"):
+            raise ValueError(f"cue {self.id!r}: legs must be 'near' or 'both'")
         if self.persistence_strides < 1 or self.clear_strides < 1 or self.cooldown_s < 0:
             raise ValueError(f"cue {self.id!r}: strides must be >= 1 and cooldown_s >= 0")
+
+    def judges(self, stride: object) -> bool:
+        """True when this rule looks at `stride` (near-leg strides only, unless legs = "both")."""
+        return self.legs == "both" or bool(getattr(stride, "near", True))
 
     @property
     def metrics(self) -> set[str]:
@@ -77,7 +84,7 @@ class PraiseRule:
     id: str = "praise"
     text: str = "That's it — hold that"
     voice: str = "praise.wav"
-    after_strides: int = 6
+    after_strides: int = 8
     cooldown_s: float = 30.0
 
 

@@ -63,6 +63,11 @@ class FrameAnalysis:
         return self.activity == "running"
 
 
+def brightness_due(last_t: float | None, t: float) -> bool:
+    """True when a frame at `t` is sampled for its brightness, the last sample being at `last_t`."""
+    return last_t is None or t - last_t >= BRIGHTNESS_EVERY_S or t < last_t
+
+
 def person_box(pose: Pose, image_size: tuple[int, int], pad: float = 0.25) -> tuple[int, int, int, int]:
     """A generous bounding box (x0, y0, x1, y1) around the visible landmarks."""
     seen = pose.xy[pose.visibility > 0.3]
@@ -71,6 +76,17 @@ def person_box(pose: Pose, image_size: tuple[int, int], pad: float = 0.25) -> tu
     dx, dy = (x1 - x0) * pad + 10, (y1 - y0) * pad * 0.5 + 10
     w, h = image_size
     return (int(max(0, x0 - dx)), int(max(0, y0 - dy)), int(min(w, x1 + dx)), int(min(h, y1 + dy)))
+
+
+#: A stride whose cadence is this far from the recent median is a missed or a false event.
+MAX_CADENCE_DEVIATION = 0.25
+
+
+def plausible(stride: StrideMetrics, recent_cadence_spm: float | None) -> bool:
+    """False for a "stride" made of two (a missed contact) or half of one (a false contact)."""
+    if recent_cadence_spm is None:
+        return True
+    return abs(stride.cadence_spm / recent_cadence_spm - 1.0) <= MAX_CADENCE_DEVIATION
 
 
 class FrameAnalyzer:
@@ -105,9 +121,7 @@ class FrameAnalyzer:
         else:
             exclude = person_box(raw, self.image_size) if raw is not None else None
             roll = self.roll.update(t, image, exclude)
-        if image is not None and (
-            self._brightness_t is None or t - self._brightness_t >= BRIGHTNESS_EVERY_S or t < self._brightness_t
-        ):
+        if image is not None and brightness_due(self._brightness_t, t):
             self._brightness, self._brightness_t = image_brightness(image), t
         return Scene(roll, self._brightness)
 
@@ -154,6 +168,7 @@ class FrameAnalyzer:
         if not running or sample.facing is None:
             return []
         done = [measure_stride(e.stride, self.buffer, sample.facing) for e in events if e.stride is not None]
-        done = [m for m in done if m is not None]
+        cadence = self.gait.cadence_spm if self.gait else None
+        done = [m for m in done if m is not None and plausible(m, cadence)]
         self.strides.extend(done)
         return done

@@ -522,9 +522,13 @@ class RollTracker:
     ) -> RollEstimate | None:
         """Feed one frame seen at `t` seconds; return the best estimate so far (None before any)."""
         if image_bgr is not None and self.due(t):
-            self._samples.append(estimate_roll(image_bgr, exclude, self.params))
-            self._last_t = t
+            self.add(t, estimate_roll(image_bgr, exclude, self.params))
         return self.estimate
+
+    def add(self, t: float, sample: RollEstimate) -> None:
+        """Take a sample measured elsewhere (a worker process of a parallel `analyze`) at `t`."""
+        self._samples.append(sample)
+        self._last_t = t
 
     @property
     def estimate(self) -> RollEstimate | None:

@@ -230,7 +230,10 @@ def _file_fps(cap: cv2.VideoCapture, path: Path) -> float:
 
 
 class FileSource(FrameSource):
-    """Every frame of a video file, decoded as fast as the consumer pulls; `t = index / fps`."""
+    """Every frame of a video file, decoded as fast as the consumer pulls; `t = index / fps`.
+
+    `frame_count` is the length the file declares (None when it declares none).
+    """
 
     is_live = False
 
@@ -239,6 +242,7 @@ class FileSource(FrameSource):
         self.name = str(path)
         self.fps = self._decoder.fps
         self.size = self._decoder.size
+        self.frame_count = self._decoder.declared
         self._index = 0
 
     def _next_frame(self) -> Frame | None:

@@ -82,6 +82,10 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help="steady running that sets your own baseline (default 20)",
     )
     parser.add_argument(
+        "--record", action="store_true",
+        help="also save the annotated video as session.mp4 in the session folder (off by default)",
+    )
+    parser.add_argument(
         "--camera-roll", type=roll_setting, default=None, metavar="auto|DEGREES",
         help="camera tilt: 'auto' measures it from the room's vertical lines (default); "
         "a number sets it, e.g. 0 for a camera levelled with a spirit level",
@@ -116,13 +120,10 @@ def unit_float(text: str) -> float:
 
 def command_run(args: argparse.Namespace) -> int:
     """The live app: source → model → analysis → voice and screen."""
-    from cues.audio import VoicePlayer
     from cues.rules import load_rules
     from realtime.capture import open_source
     from realtime.errors import SourceError
-    from realtime.outputs import ScreenOutput, ScreenshotSchedule, VoiceOutput
-    from realtime.paths import voice_dir
-    from realtime.screen import Screen, use_headless_video
+    from realtime.screen import use_headless_video
 
     if args.headless:
         use_headless_video()
@@ -142,22 +143,7 @@ def command_run(args: argparse.Namespace) -> int:
             raise
         return demo_instead(args)
     with source:
-        pipeline = build_pipeline(rules, source, args)
-        player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
-        player.open()
-        screen = Screen()
-        screen.open()
-        try:
-            record = new_record(source)
-            shots = ScreenshotSchedule(out_dir / "screens", args.screenshot_every) if args.screenshot_every else None
-            calibration = pipeline.coach.analyzer.calibration
-            shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset)
-            run_loop(source, pipeline, record, [VoiceOutput(player), shown], args.duration)
-            wait_for_voice(player)
-            shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)
-        finally:
-            screen.close()
-            player.close()
+        record = run_live(source, build_pipeline(rules, source, args), args, out_dir)
     return finish(record, out_dir)
 
 
@@ -174,6 +160,36 @@ def demo_instead(args: argparse.Namespace) -> int:
     return command_demo(args)
 
 
+def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path, title: str = "ribsdown"):
+    """A session with the screen and the voice (`run`, `demo`, `analyze --record`): the record."""
+    from cues.audio import VoicePlayer
+    from realtime.outputs import ScreenOutput, ScreenshotSchedule, VoiceOutput
+    from realtime.paths import voice_dir
+    from realtime.recorder import VIDEO_NAME, VideoRecorder
+    from realtime.screen import Screen
+
+    player = VoicePlayer(voice_dir(), volume=getattr(args, "volume", 1.0), muted=getattr(args, "mute", True))
+    player.open()
+    screen = Screen(title=title)
+    screen.open()
+    recorder = VideoRecorder(out_dir / VIDEO_NAME, source.fps) if getattr(args, "record", False) else None
+    every = getattr(args, "screenshot_every", None)
+    shots = ScreenshotSchedule(out_dir / "screens", every) if every else None
+    record = new_record(source)
+    try:
+        calibration = pipeline.coach.analyzer.calibration
+        shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset, recorder=recorder)
+        run_loop(source, pipeline, record, [VoiceOutput(player), shown], getattr(args, "duration", None))
+        wait_for_voice(player)
+        shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)
+    finally:
+        if recorder is not None:
+            recorder.close()
+        screen.close()
+        player.close()
+    return record
+
+
 def command_analyze(args: argparse.Namespace) -> int:
     """A recorded video through the same pipeline, no window, no voice."""
     from tqdm import tqdm
@@ -187,8 +203,15 @@ def command_analyze(args: argparse.Namespace) -> int:
     rules = load_rules(rules_override(args.rules))
     if args.landmarks is not None:
         return replay_landmarks(args, rules, out_dir)
+    if args.record:
+        from realtime.screen import use_headless_video
+
+        use_headless_video()
+        args.headless, args.mute = True, True
     with FileSource(args.video) as source:
         pipeline = build_pipeline(rules, source, args)
+        if args.record:
+            return finish(run_live(source, pipeline, args, out_dir), out_dir)
         record = new_record(source)
         total = getattr(source, "frame_count", None) or None
         with tqdm(total=total, unit="frame", desc="analysing", disable=None) as bar:

@@ -96,16 +96,13 @@ def command_demo(args: argparse.Namespace) -> int:
     Also what `ribsdown run` falls back to when there is no camera; `args` may then be
     `run`'s (its `--duration` may be None).
     """
-    from cues.audio import VoicePlayer
     from cues.engine import CueEngine
     from cues.rules import load_rules
     from realtime.analysis import AnalyzerConfig, FrameAnalyzer
-    from realtime.cli import END_SCREEN_S, finish, new_record, resolve_out_dir, run_loop, wait_for_voice
+    from realtime.cli import finish, resolve_out_dir, run_live
     from realtime.demo_source import SyntheticSource
     from realtime.loop import Coach, Pipeline
-    from realtime.outputs import ScreenOutput, ScreenshotSchedule, VoiceOutput
-    from realtime.paths import voice_dir
-    from realtime.screen import Screen, use_headless_video
+    from realtime.screen import use_headless_video
 
     if args.headless:
         use_headless_video()
@@ -116,18 +113,5 @@ def command_demo(args: argparse.Namespace) -> int:
         config = AnalyzerConfig(calibration_s=DEMO_CALIBRATION_S, camera_roll_deg=0.0)
         coach = Coach(FrameAnalyzer(source.size, config), CueEngine(load_rules(), schedule=args.feedback))
         pipeline = Pipeline(source.estimator(), coach)
-        player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
-        player.open()
-        screen = Screen(title="ribsdown demo — synthetic runner")
-        screen.open()
-        try:
-            record = new_record(source)
-            shots = ScreenshotSchedule(out_dir / "screens", args.screenshot_every) if args.screenshot_every else None
-            shown = ScreenOutput(screen, player, shots, on_recalibrate=coach.analyzer.calibration.reset)
-            run_loop(source, pipeline, record, [VoiceOutput(player), shown], duration)
-            wait_for_voice(player)
-            shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)
-        finally:
-            screen.close()
-            player.close()
+        record = run_live(source, pipeline, args, out_dir, title="ribsdown demo — synthetic runner")
     return finish(record, out_dir)

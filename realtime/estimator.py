@@ -19,6 +19,9 @@ class EstimatorConfig:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     enable_segmentation: bool = False
+    #: Give the model the frame shrunk so its longer side is at most this many pixels
+    #: (None: as it comes). The landmarks still come back in the frame's own pixels.
+    max_side: int | None = None
 
 
 def pose_from_mediapipe(result: object, width: int, height: int, t: float) -> Pose | None:
@@ -48,6 +51,7 @@ class PoseEstimator:
         import mediapipe as mp  # heavy import kept out of module import time
 
         cfg = config or EstimatorConfig()
+        self.config = cfg
         self._model = mp.solutions.pose.Pose(
             static_image_mode=False,
             model_complexity=cfg.model_complexity,
@@ -61,11 +65,25 @@ class PoseEstimator:
     def estimate(self, image_bgr: np.ndarray, t: float) -> Pose | None:
         """Landmarks of the most prominent person in the image, or None."""
         height, width = image_bgr.shape[:2]
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        rgb = self._model_input(image_bgr)
         start = time.perf_counter()
         result = self._model.process(rgb)
         self.last_ms = (time.perf_counter() - start) * 1000.0
         return pose_from_mediapipe(result, width, height, t)
+
+    def _model_input(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The RGB image the model sees: shrunk to `max_side` when that is set and smaller."""
+        height, width = image_bgr.shape[:2]
+        limit = self.config.max_side
+        if limit is not None and max(height, width) > limit:
+            scale = limit / max(height, width)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            image_bgr = cv2.resize(image_bgr, size, interpolation=cv2.INTER_AREA)
+        return cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+
+    def reset(self) -> None:
+        """Forget the tracking state: the next frame is found from scratch, as by a new model."""
+        self._model.reset()
 
     def close(self) -> None:
         """Release the model."""

@@ -208,8 +208,8 @@ def command_kiosk(args) -> int:
     from realtime.estimator import PoseEstimator
     from realtime.paths import voice_dir
 
-    if args.out is not None or args.screenshot_every is not None:
-        raise UserError("kiosk mode stores nothing of the person: leave out --out and --screenshot-every")
+    if args.out is not None or args.screenshot_every is not None or args.record:
+        raise UserError("kiosk mode stores nothing of the person: leave out --out, --record and --screenshot-every")
     rules = load_rules(rules_override(args.rules))
     config = AnalyzerConfig(calibration_s=args.calibration_s, camera_roll_deg=args.camera_roll)
 

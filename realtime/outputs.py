@@ -15,6 +15,7 @@ from realtime.digest import GOOD_LEAN, digest
 from realtime.end_screen import draw_end_screen
 from realtime.loop import FrameResult
 from realtime.overlay import View
+from realtime.recorder import VideoRecorder
 from realtime.replay import InstantReplay, ReplayBuffer
 from realtime.screen import Screen
 from realtime.session import SessionRecord
@@ -120,8 +121,10 @@ class ScreenOutput:
         player: VoicePlayer | None = None,
         screenshots: "ScreenshotSchedule | None" = None,
         on_recalibrate: Callable[[], None] | None = None,
+        recorder: VideoRecorder | None = None,
     ) -> None:
         self.screen = screen
+        self.recorder = recorder
         self.player = player
         self.screenshots = screenshots
         self.on_recalibrate = on_recalibrate
@@ -140,6 +143,8 @@ class ScreenOutput:
         if result.cue is not None and result.cue.spoken and self.readings.last_stride is not None:
             self.replay.start(t, self.replay_buffer.clip(*self.readings.last_stride))
         self.screen.show(self.view(result, gauges))
+        if self.recorder is not None:
+            self.recorder.write(self.screen.surface)
         if self.screenshots is not None and self.screenshots.due(t):
             self.screen.save(self.screenshots.path_for(t))
         return self._act(self.screen.poll(), result)

@@ -3,6 +3,7 @@ analysed once per test run (about 20 s), then copied for each variant."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,11 @@ def arched_session(clips_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def copy_session(source: Path, dest: Path) -> Path:
-    """A copy of a session folder at `dest` (parents created)."""
+    """A copy of a session folder at `dest` (parents created), dated by its folder name
+    as an older session would be: the summary's own `started_at` is taken out."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, dest)
+    summary = json.loads((dest / "summary.json").read_text())
+    summary.pop("started_at", None)
+    (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return dest

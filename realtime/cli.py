@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_analysis_options(analyze)
     analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
+    analyze.add_argument(
+        "--jobs", type=int, metavar="N",
+        help="processes running the model (default: one per core; a short video uses one); "
+        "the results are the same for any N",
+    )
     analyze.set_defaults(func=command_analyze)
 
     from realtime import cameras, demo  # light modules: cv2 loads only when a command runs
@@ -208,14 +213,16 @@ def command_analyze(args: argparse.Namespace) -> int:
 
         use_headless_video()
         args.headless, args.mute = True, True
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError(f"--jobs must be 1 or more, got {args.jobs}")
     with FileSource(args.video) as source:
-        pipeline = build_pipeline(rules, source, args)
         if args.record:
-            return finish(run_live(source, pipeline, args, out_dir), out_dir)
+            return finish(run_live(source, build_pipeline(rules, source, args), args, out_dir), out_dir)
+        from realtime.parallel import analyze_video, default_jobs
+
         record = new_record(source)
-        total = getattr(source, "frame_count", None) or None
-        with tqdm(total=total, unit="frame", desc="analysing", disable=None) as bar:
-            run_loop(source, pipeline, record, [], None, on_frame=lambda _r: bar.update())
+        with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar:
+            analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update)
     return finish(record, out_dir)
 
 

@@ -21,6 +21,26 @@ if TYPE_CHECKING:
     from realtime.landmarks import LandmarkStream
 
 
+@dataclass
+class FrameTiming:
+    """When one frame went through the loop (`time.monotonic()` seconds).
+
+    `captured_at`: read or decoded; `pose_done_at`: the model has its pose; `decided_at`: the
+    coach has decided about the cue; `shown_at`: the frame with its overlay is on screen (set
+    by the screen output; None while not shown, or with no screen).
+    """
+
+    captured_at: float
+    pose_done_at: float
+    decided_at: float
+    shown_at: float | None = None
+
+    @property
+    def latency_ms(self) -> float | None:
+        """Capture to screen, in milliseconds (None when not shown)."""
+        return None if self.shown_at is None else (self.shown_at - self.captured_at) * 1000.0
+
+
 @dataclass(frozen=True)
 class FrameResult:
     """Everything the outputs need about one processed frame."""
@@ -31,6 +51,7 @@ class FrameResult:
     banner: Cue | None
     pose_ms: float
     raw: Pose | None = None
+    timing: FrameTiming | None = None
 
     @property
     def pose(self) -> Pose | None:
@@ -132,8 +153,10 @@ class Pipeline:
     def process(self, frame: Frame) -> FrameResult:
         """Run the model on one frame, then the coach."""
         raw = self.estimator.estimate(frame.image, frame.t)
+        pose_done = time.monotonic()
         step = self.coach.step(frame.t, frame.image, raw)
-        return FrameResult(frame, step.analysis, step.cue, step.banner, self.estimator.last_ms, raw)
+        timing = FrameTiming(frame.captured_at, pose_done, time.monotonic())
+        return FrameResult(frame, step.analysis, step.cue, step.banner, self.estimator.last_ms, raw, timing)
 
     def session_extras(self) -> dict:
         """See `Coach.session_extras`."""
@@ -163,7 +186,10 @@ def run_session(
                 record.landmarks.add(frame.t, frame.index, result.raw, result.analysis.scene, result.pose_ms)
             if on_frame is not None:
                 on_frame(result)
-            if not all([out.handle(result) for out in outputs]):
+            carry_on = all([out.handle(result) for out in outputs])
+            if result.timing is not None:
+                record.add_timing(result.timing.latency_ms)
+            if not carry_on:
                 break
     finally:
         record.wall_s = time.perf_counter() - start

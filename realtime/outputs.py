@@ -143,6 +143,8 @@ class ScreenOutput:
         if result.cue is not None and result.cue.spoken and self.readings.last_stride is not None:
             self.replay.start(t, self.replay_buffer.clip(*self.readings.last_stride))
         self.screen.show(self.view(result, gauges))
+        if result.timing is not None:
+            result.timing.shown_at = time.monotonic()
         if self.recorder is not None:
             self.recorder.write(self.screen.surface)
         if self.screenshots is not None and self.screenshots.due(t):

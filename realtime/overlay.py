@@ -26,7 +26,8 @@ from realtime.widgets import (
     SKELETON,
     WARN,
     GaugeSpec,
-    blit_image,
+    ImageBlitter,
+    ShadeCache,
     draw_checklist,
     draw_gauge,
 )
@@ -79,6 +80,9 @@ class Overlay:
 
     def __init__(self) -> None:
         self._fonts: dict[int, pygame.font.Font] = {}
+        self._camera = ImageBlitter()
+        self._inset = ImageBlitter()
+        self._shades = ShadeCache()
 
     def font(self, px: int) -> pygame.font.Font:
         """The default font at `px` pixels, cached."""
@@ -96,7 +100,7 @@ class Overlay:
         panel_w = int(cw * PANEL_SHARE) if view.gauges else 0
         h, w = view.image_bgr.shape[:2]
         fit = fit_image((w, h), (cw - panel_w, ch))
-        blit_image(canvas, pygame.Rect(fit.offset, fit.size), view.image_bgr)
+        self._camera.blit(canvas, pygame.Rect(fit.offset, fit.size), view.image_bgr)
         if view.pose is None:
             self._prompt(canvas, "Step into view", pygame.Rect(0, 0, cw - panel_w, ch))
         else:
@@ -160,7 +164,7 @@ class Overlay:
         inset = fit_image((w, h), (box_h * 2, box_h))
         rect = pygame.Rect((16, canvas.get_height() - box_h - canvas.get_height() // 18 - 16), inset.size)
         pygame.draw.rect(canvas, INK, rect.inflate(8, 8), border_radius=6)
-        blit_image(canvas, rect, frame.image_bgr)
+        self._inset.blit(canvas, rect, frame.image_bgr)
         local = Fit(inset.scale, rect.topleft, inset.size)
         if frame.pose is not None:
             self._skeleton(canvas, frame.pose, local, scale=0.6)
@@ -182,9 +186,7 @@ class Overlay:
         label = self.font(canvas.get_height() // 8).render(text, True, INK)
         box = label.get_rect(center=area.center)
         backing = box.inflate(box.height, box.height // 2)
-        shade = pygame.Surface(backing.size, pygame.SRCALPHA)
-        shade.fill((*BACKDROP, 210))
-        canvas.blit(shade, backing)
+        canvas.blit(self._shades.get(backing.size, (*BACKDROP, 210)), backing)
         canvas.blit(label, box)
 
     def _banner(self, canvas: pygame.Surface, text: str) -> None:
@@ -201,8 +203,6 @@ class Overlay:
     def _status(self, canvas: pygame.Surface, text: str) -> None:
         cw, ch = canvas.get_size()
         strip = pygame.Rect(0, ch - max(28, ch // 18), cw, max(28, ch // 18))
-        shade = pygame.Surface(strip.size, pygame.SRCALPHA)
-        shade.fill((*BACKDROP, 200))
-        canvas.blit(shade, strip)
+        canvas.blit(self._shades.get(strip.size, (*BACKDROP, 200)), strip)
         label = self.font(int(strip.height * 0.75)).render(text, True, INK)
         canvas.blit(label, label.get_rect(midleft=(strip.x + strip.height // 2, strip.centery)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -65,6 +66,8 @@ class SessionRecord:
     strides: list[StrideMetrics] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
     landmarks: LandmarkLog | None = None
+    #: Capture → on screen, ms, for each frame shown (compact: a long live run keeps 8 bytes a frame).
+    latency_ms: array = field(default_factory=lambda: array("d"))
     started_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
 
     def add(self, row: FrameRow, cue: Cue | None, strides: list[StrideMetrics] = ()) -> None:
@@ -75,6 +78,11 @@ class SessionRecord:
             self.cues.append(cue)
         if row.facing is not None:
             self.facing = row.facing
+
+    def add_timing(self, latency_ms: float | None) -> None:
+        """Record a frame's capture-to-screen latency (None: it was not shown)."""
+        if latency_ms is not None:
+            self.latency_ms.append(latency_ms)
 
     @property
     def running(self) -> bool:
@@ -117,6 +125,8 @@ class SessionRecord:
                 "pose_ms_p95": round(float(np.percentile(pose_ms, 95)), 2) if pose_ms else None,
                 "loop_fps": round(len(self.rows) / self.wall_s, 2) if self.wall_s > 0 else None,
                 "frames_dropped": self.frames_dropped,
+                "latency_ms_p50": round(float(np.median(self.latency_ms)), 2) if self.latency_ms else None,
+                "latency_ms_p95": round(float(np.percentile(self.latency_ms, 95)), 2) if self.latency_ms else None,
             },
             **self.running_summary(),
             **self.extras,

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+import cv2
 import numpy as np
 import pygame
 
@@ -122,3 +123,49 @@ def blit_image(canvas: pygame.Surface, rect: pygame.Rect, image_bgr: np.ndarray)
     h, w = image_bgr.shape[:2]
     surface = pygame.image.frombuffer(np.ascontiguousarray(image_bgr).tobytes(), (w, h), "BGR")
     canvas.blit(pygame.transform.smoothscale(surface, rect.size), rect.topleft)
+
+
+class ImageBlitter:
+    """Puts BGR images on a canvas, scaled to a rect, every frame without allocating.
+
+    The image is scaled straight to the size it is shown at (OpenCV, into one reused buffer)
+    and blitted through a Surface that shares that buffer: no full-size copy and no new
+    Surface per frame. Shrinking by up to 2× uses bilinear sampling, more uses pixel areas
+    (no aliasing).
+    """
+
+    def __init__(self) -> None:
+        self._buffer: np.ndarray | None = None
+        self._surface: pygame.Surface | None = None
+
+    def blit(self, canvas: pygame.Surface, rect: pygame.Rect, image_bgr: np.ndarray) -> np.ndarray:
+        """Draw `image_bgr` into `rect`; returns the scaled image (valid until the next call)."""
+        w, h = rect.size
+        if self._buffer is None or self._buffer.shape[:2] != (h, w):
+            self._buffer = np.empty((h, w, 3), dtype=np.uint8)
+            self._surface = pygame.image.frombuffer(self._buffer, (w, h), "BGR")
+        ih, iw = image_bgr.shape[:2]
+        shrink = max(iw / max(w, 1), ih / max(h, 1))
+        cv2.resize(image_bgr, (w, h), dst=self._buffer,
+                   interpolation=cv2.INTER_AREA if shrink > 2.0 else cv2.INTER_LINEAR)
+        canvas.blit(self._surface, rect.topleft)
+        return self._buffer
+
+
+class ShadeCache:
+    """Translucent fills of a given size and colour, made once and reused."""
+
+    def __init__(self) -> None:
+        self._shades: dict[tuple[tuple[int, int], tuple[int, ...]], pygame.Surface] = {}
+
+    def get(self, size: tuple[int, int], rgba: tuple[int, int, int, int]) -> pygame.Surface:
+        """A `size` Surface filled with `rgba`."""
+        key = (tuple(size), tuple(rgba))
+        shade = self._shades.get(key)
+        if shade is None:
+            if len(self._shades) > 16:  # window resized a few times: forget the old sizes
+                self._shades.clear()
+            shade = pygame.Surface(size, pygame.SRCALPHA)
+            shade.fill(rgba)
+            self._shades[key] = shade
+        return shade

@@ -15,6 +15,7 @@ from tests.cli import run_cli, user_lines
 
 ARCH_START_S = 12.0  # treadmill_side_left_then_arched.mp4: arched from 12 s (clips README)
 TREADMILL_CADENCE_SPM = 168.9  # treadmill_side_left.mp4, measured from raw pixels (clips README)
+TREADMILL_ROLL_DEG = -1.7  # that camera's roll, as ribsdown measures it on the unbent clip
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +52,14 @@ def test_treadmill_runner_measured_and_not_cued(analyzed):
     assert summary["frames_with_pose"] >= 0.95 * summary["frames"]
     assert summary["facing"] == "left"
     assert 2.0 <= summary["trunk_lean_deg"]["median"] <= 8.0  # truth: about +4.7°
-    assert cue_times(summary) == []
+    assert summary["cues"] == []
     assert summary["fps"] == pytest.approx(30.0) and summary["duration_s"] == pytest.approx(12.0, abs=0.05)
     assert summary["timing"]["pose_ms_p50"] > 0 and summary["timing"]["loop_fps"] > 0
 
 
 def test_treadmill_gait(analyzed, tmp_path_factory):
     summary, _ = analyzed("treadmill_side_left.mp4")
+    assert summary["camera_roll_deg"] == pytest.approx(TREADMILL_ROLL_DEG, abs=0.3)
     assert summary["running"] is True
     assert summary["cadence_spm"] == pytest.approx(TREADMILL_CADENCE_SPM, abs=1.5)
     assert summary["strides"] >= 7
@@ -118,6 +120,7 @@ def test_mirrored_clip_gives_the_same_lean(clips_dir, tmp_path, analyzed):
     assert summary["facing"] == "right"
     assert summary["trunk_lean_deg"]["median"] == pytest.approx(original["trunk_lean_deg"]["median"], abs=1.5)
     assert summary["cadence_spm"] == pytest.approx(original["cadence_spm"], abs=1.5)
+    assert summary["cues"] == []
 
 
 def test_rolled_camera_is_measured_and_corrected(clips_dir, tmp_path, analyzed):
@@ -131,6 +134,7 @@ def test_rolled_camera_is_measured_and_corrected(clips_dir, tmp_path, analyzed):
     assert summary["camera_roll_deg"] == pytest.approx(original["camera_roll_deg"] - 5.0, abs=1.0)
     assert summary["trunk_lean_deg"]["median"] == pytest.approx(original["trunk_lean_deg"]["median"], abs=1.5)
     assert "camera_tilted" in {w["id"] for w in summary["setup"]}
+    assert summary["cues"] == []
 
 
 def write_clip(src: Path, dst: Path, start_s: float = 0.0, flip: bool = False, rotate_deg: float = 0.0) -> Path:
@@ -160,12 +164,12 @@ def test_live_run_speaks_the_cue_on_the_disk_audio_driver(clips_dir, tmp_path):
     samples SDL wrote, after the cue and not before (disk driver at its default pace: real time).
 
     The derived clip bends the background along with the runner (clips README), so the room's
-    "verticals" tilt by the arch itself; the camera roll is given as 0 (`--camera-roll 0`),
-    as for a levelled camera, instead of being measured from that bent scene."""
+    "verticals" tilt by the arch itself; the camera's roll is given (`--camera-roll`) as
+    measured on the same camera's unbent first half, instead of from that bent scene."""
     clip = write_clip(clips_dir / "treadmill_side_left_then_arched.mp4", tmp_path / "arched.avi", start_s=ARCH_START_S)
     audio = tmp_path / "audio.raw"
     result = run_cli(
-        "run", "--source", clip, "--realtime", "--headless", "--duration", "8", "--camera-roll", "0",
+        "run", "--source", clip, "--realtime", "--headless", "--duration", "8", "--camera-roll", str(TREADMILL_ROLL_DEG),
         "--out", tmp_path / "s",
         env={"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": str(audio)},
     )

@@ -81,7 +81,7 @@ def test_hysteresis_keeps_the_fault_open_near_the_edge_and_praise_follows_a_real
     engine = CueEngine(load_rules(), schedule="full")
     feed(engine, leaning(-3.0, 4))
     assert engine.states["ribs_down"].in_fault
-    feed(engine, leaning(1.0, 10), start_t=10)  # inside the band, but within the 1.5° hysteresis
+    feed(engine, leaning(-1.0, 10), start_t=10)  # inside the band, but within the 1.5° hysteresis
     assert engine.states["ribs_down"].in_fault
     cues = feed(engine, leaning(5.0, 10), start_t=20)
     assert not engine.states["ribs_down"].in_fault

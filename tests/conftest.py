@@ -34,3 +34,15 @@ def private_user_dirs(tmp_path_factory):
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture()
+def screen(monkeypatch):
+    """A real pygame screen on SDL's dummy video driver."""
+    from realtime.screen import Screen
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    screen = Screen()
+    screen.open()
+    yield screen
+    screen.close()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cues.engine import CueEngine
-from cues.rules import CueRule, RuleSet, load_rules, parse_rules
+from cues.rules import load_rules, parse_rules
 from realtime.analysis import AnalyzerConfig, FrameAnalyzer
 from realtime.errors import UserError
 from realtime.loop import Coach

@@ -6,16 +6,6 @@ import numpy as np
 import pygame
 import pytest
 
-from realtime.screen import Screen
-
-
-@pytest.fixture()
-def screen(monkeypatch):
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    screen = Screen()
-    screen.open()
-    yield screen
-    screen.close()
 
 
 @pytest.mark.parametrize("key, action", [

@@ -15,7 +15,6 @@ from realtime.errors import SourceError
 from realtime.estimator import PoseEstimator
 from realtime.kiosk import Kiosk, KioskTimes
 from realtime.loop import Coach
-from realtime.screen import Screen
 
 SIZE = (720, 1280)  # (w, h) of the treadmill clip; the empty room is resized to it
 
@@ -61,15 +60,6 @@ def footage(clips_dir):
         "empty": read_frames(clips_dir / "empty_room.mp4", 6.0),
         "runner": read_frames(clips_dir / "treadmill_side_left.mp4", 8.0),
     }
-
-
-@pytest.fixture()
-def screen(monkeypatch):
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    screen = Screen()
-    screen.open()
-    yield screen
-    screen.close()
 
 
 def make_coach(size):

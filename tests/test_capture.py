@@ -149,10 +149,11 @@ def test_truncated_video_is_read_up_to_the_break(
     broken = cut(whole, tmp_path / f"cut{whole.suffix}", 0.5)
     with source(broken) as src:
         indices = [f.index for f in src]
-    assert 0 < len(indices) < declared
+        decoded = len(indices) + src.frames_dropped  # a paced source may drop a frame under load
+    assert 0 < len(indices) <= decoded < declared
     warnings = capture_warnings(caplog)
     assert len(warnings) == 1
-    assert f"video ended after {len(indices)} of {declared} frames" in warnings[0]
+    assert f"video ended after {decoded} of {declared} frames" in warnings[0]
     assert "truncated — analysed up to there" in warnings[0]
 
 

@@ -10,10 +10,13 @@ where there was no estimate, `brightness (N,)` NaN where unknown; plus `image_si
 
 from __future__ import annotations
 
+import io
 import math
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO
 
 import numpy as np
 
@@ -36,45 +39,96 @@ class LoggedFrame:
     pose_ms: float
 
 
-@dataclass
-class LandmarkLog:
-    """Collects the stream as a session runs; `save` writes it, `load` reads it back."""
+#: The arrays of `landmarks.npz`, one row per frame: (name, dtype, shape of a row).
+COLUMNS: tuple[tuple[str, type, tuple[int, ...]], ...] = (
+    ("t", np.float64, ()),
+    ("frame_index", np.int64, ()),
+    ("has_pose", np.bool_, ()),
+    ("xy", np.float64, (N_LANDMARKS, 2)),
+    ("visibility", np.float64, (N_LANDMARKS,)),
+    ("pose_ms", np.float64, ()),
+    ("roll", np.float64, (3,)),
+    ("brightness", np.float64, ()),
+)
 
-    image_size: tuple[int, int]
-    fps: float
-    source: str = ""
-    _rows: list[tuple] = field(default_factory=list)
+#: Frames a log keeps in memory before appending them to its temporary file (20 s at 30 fps).
+CHUNK_FRAMES = 600
+
+
+class LandmarkLog:
+    """Collects the stream as a session runs; `save` writes it, `load_landmarks` reads it back.
+
+    Memory stays flat however long the session runs (a gym kiosk, a 2-hour run): frames go
+    into preallocated columns of `CHUNK_FRAMES` rows, and each full chunk is appended to an
+    anonymous temporary file (about 0.5 MB a chunk, 850 bytes a frame); `save` reads them back.
+    """
+
+    def __init__(self, image_size: tuple[int, int], fps: float, source: str = "") -> None:
+        self.image_size = image_size
+        self.fps = fps
+        self.source = source
+        self._chunk = {name: np.empty((CHUNK_FRAMES, *shape), dtype) for name, dtype, shape in COLUMNS}
+        self._n = 0  # rows in the chunk
+        self._spilled = 0  # rows in the file (whole chunks)
+        self._file: BinaryIO | None = None
 
     def add(self, t: float, frame_index: int, raw: Pose | None, scene: Scene, pose_ms: float) -> None:
         """Keep one frame: the raw pose (before smoothing and levelling) and the scene."""
-        xy = raw.xy if raw is not None else np.full((N_LANDMARKS, 2), np.nan)
-        vis = raw.visibility if raw is not None else np.zeros(N_LANDMARKS)
+        c, k = self._chunk, self._n
+        c["t"][k] = t
+        c["frame_index"][k] = frame_index
+        c["has_pose"][k] = raw is not None
+        if raw is not None:
+            c["xy"][k] = raw.xy
+            c["visibility"][k] = raw.visibility
+        else:
+            c["xy"][k] = np.nan
+            c["visibility"][k] = 0.0
+        c["pose_ms"][k] = pose_ms
         roll = scene.roll
-        roll_row = (roll.roll_deg, roll.confidence, roll.n_lines) if roll is not None else (math.nan,) * 3
-        brightness = math.nan if scene.brightness is None else scene.brightness
-        self._rows.append((t, frame_index, raw is not None, xy, vis, pose_ms, roll_row, brightness))
+        c["roll"][k] = (roll.roll_deg, roll.confidence, roll.n_lines) if roll is not None else math.nan
+        c["brightness"][k] = math.nan if scene.brightness is None else scene.brightness
+        self._n += 1
+        if self._n == CHUNK_FRAMES:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="ribsdown-landmarks-")  # noqa: SIM115 — open until close()
+        self._file.seek(0, io.SEEK_END)
+        for name, _, _ in COLUMNS:
+            self._file.write(self._chunk[name].tobytes())
+        self._spilled += self._n
+        self._n = 0
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return self._spilled + self._n
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every frame logged so far, as the arrays `landmarks.npz` holds."""
+        parts: dict[str, list[np.ndarray]] = {name: [] for name, _, _ in COLUMNS}
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(self._spilled // CHUNK_FRAMES):
+                for name, dtype, shape in COLUMNS:
+                    size = CHUNK_FRAMES * np.dtype(dtype).itemsize * int(np.prod(shape, dtype=int))
+                    parts[name].append(np.frombuffer(self._file.read(size), dtype).reshape(CHUNK_FRAMES, *shape))
+        for name, _, _ in COLUMNS:
+            parts[name].append(self._chunk[name][: self._n].copy())
+        return {name: np.concatenate(arrays) for name, arrays in parts.items()}
 
     def save(self, path: Path) -> None:
         """Write `landmarks.npz` (compressed, float64: a replay gives exactly the same numbers)."""
-        cols = list(zip(*self._rows)) if self._rows else [()] * 8
         np.savez_compressed(
-            path,
-            version=VERSION,
-            source=self.source,
-            fps=self.fps,
-            image_size=np.asarray(self.image_size),
-            t=np.asarray(cols[0], dtype=float),
-            frame_index=np.asarray(cols[1], dtype=int),
-            has_pose=np.asarray(cols[2], dtype=bool),
-            xy=np.asarray(cols[3], dtype=float).reshape(-1, N_LANDMARKS, 2),
-            visibility=np.asarray(cols[4], dtype=float).reshape(-1, N_LANDMARKS),
-            pose_ms=np.asarray(cols[5], dtype=float),
-            roll=np.asarray(cols[6], dtype=float).reshape(-1, 3),
-            brightness=np.asarray(cols[7], dtype=float),
+            path, version=VERSION, source=self.source, fps=self.fps, image_size=np.asarray(self.image_size),
+            **self.columns(),
         )
+
+    def close(self) -> None:
+        """Delete the temporary file (also done when the log is garbage-collected)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 @dataclass(frozen=True)

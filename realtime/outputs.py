@@ -142,12 +142,14 @@ class ScreenOutput:
         gauges = self.readings.update(result)
         if result.cue is not None and result.cue.spoken and self.readings.last_stride is not None:
             self.replay.start(t, self.replay_buffer.clip(*self.readings.last_stride))
-        self.screen.show(self.view(result, gauges))
-        if result.timing is not None:
-            result.timing.shown_at = time.monotonic()
+        shot = self.screenshots is not None and self.screenshots.due(t)
+        if self.screen.visible or shot or self.recorder is not None:  # a minimised window shows nothing
+            self.screen.show(self.view(result, gauges))
+            if result.timing is not None:
+                result.timing.shown_at = time.monotonic()
         if self.recorder is not None:
             self.recorder.write(self.screen.surface)
-        if self.screenshots is not None and self.screenshots.due(t):
+        if shot:
             self.screen.save(self.screenshots.path_for(t))
         return self._act(self.screen.poll(), result)
 

@@ -4,9 +4,9 @@ then ONE coach replays the stitched landmark stream.
 MediaPipe in video mode tracks: each frame's landmarks depend on everything the model saw
 before, and that dependence never fades — a model started even one frame later gives
 landmarks a median 2 px (feet up to 100 px) away from the first one's, 9 s later, and a
-warm-up overlap of 2 s or 6 s does not bring them back together (measured on the treadmill
-clip; bench/README.md). So a part of the video analysed by a model of its own can only
-agree with one long pass if the long pass restarts its model at the same frames.
+warm-up overlap of 2 s or 6 s does not bring them back together (bench/tracking_divergence.py,
+README "Speed"). So a part of the video analysed by a model of its own can only agree with
+one long pass if the long pass restarts its model at the same frames.
 
 `analyze` therefore restarts the model's tracking every `BLOCK_S` seconds of video (a
 restart costs about one detection, 50–100 ms), with any number of jobs, `--jobs 1`
@@ -26,6 +26,7 @@ the same, to the bit, whatever the number of jobs or cores.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The model's tracking restarts every this many seconds of video (the blocks workers share out).
-BLOCK_S = 4.0
+BLOCK_S = 3.0
 #: Below this many seconds of video per worker a parallel run does not pay (a worker's start-up,
 #: its model's first frames, the seek to its first frame): `analyze` stays in one process.
 MIN_SEGMENT_S = 6.0
@@ -95,7 +96,7 @@ def plan_segments(n_frames: int | None, jobs: int, block: int) -> list[Segment]:
     n_blocks = math.ceil(n_frames / block)
     cuts = sorted({round(n_blocks * k / jobs) * block for k in range(jobs)} | {n_frames})
     cuts = [c for c in cuts if c <= n_frames]
-    segments = [Segment(k, a, b) for k, (a, b) in enumerate(zip(cuts, cuts[1:])) if b > a]
+    segments = [Segment(k, a, b) for k, (a, b) in enumerate(itertools.pairwise(cuts)) if b > a]
     last = segments[-1]
     segments[-1] = Segment(last.index, last.start, None)
     return segments
@@ -143,7 +144,7 @@ class SegmentJob:
 
 @dataclass
 class Chunk:
-    """Consecutive own frames of one segment, as arrays (cheap to pickle)."""
+    """Consecutive frames of one segment, as arrays (cheap to pickle)."""
 
     segment: int
     first: int  # frame index of row 0
@@ -297,7 +298,7 @@ def _worker_main(job: SegmentJob, out, locked_at) -> None:
     try:
         run_segment(job, lambda chunk: out.put(("chunk", job.segment.index, chunk)), locked_at)
         out.put(("done", job.segment.index, None))
-    except BaseException:  # reported to the parent, which raises it
+    except BaseException:  # noqa: BLE001 — reported to the parent, which raises it
         out.put(("error", job.segment.index, traceback.format_exc()))
 
 
@@ -412,10 +413,11 @@ def analyze_landmarks(
             _run_workers([job(seg) for seg in segments], stitcher, on_frames)
     except KeyboardInterrupt:
         log.warning("stopped (Ctrl-C); keeping the %d frames analysed in order so far", stitcher.next_index)
-    if stitcher.leftover():
-        log.warning("%s: frames after %d were analysed but a gap before them was not; analysed up to there",
-                    path, stitcher.next_index)
-    _warn_if_short(path, stitcher.next_index, n_frames)
+    else:
+        if stitcher.leftover():
+            log.warning("%s: frames after %d were analysed but a gap before them was not; analysed up to there",
+                        path, stitcher.next_index)
+        _warn_if_short(path, stitcher.next_index, n_frames)
     return LandmarkStream(image_size, fps, source_name or str(path), tuple(stitcher.frames))
 
 
@@ -470,7 +472,7 @@ def _collect(procs: dict, out, stitcher: Stitcher, on_frames: Callable[[int], No
             raise WorkerError(f"analysis worker {index} failed:\n{payload}")
 
 
-def _warn_if_short(path, decoded: int, declared: int) -> None:
+def _warn_if_short(path, decoded: int, declared: int | None) -> None:
     """The sequential decoder's warning for a file that ends before its declared length."""
     if declared and decoded < declared - max(1, declared // 100):
         log.warning("%s: video ended after %d of %d frames; the file may be truncated — analysed up to there",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -27,12 +27,17 @@ class ReplayFrame:
 
 
 class ReplayBuffer:
-    """Keeps the last `span_s` seconds of frames, shrunk so the longer side is `max_side`."""
+    """Keeps the last `span_s` seconds of frames, shrunk so the longer side is `max_side`.
+
+    The small images of frames that fall out of the span are reused for new ones (no
+    per-frame allocation); `clip` hands out copies, so a replay that is playing keeps its frames.
+    """
 
     def __init__(self, span_s: float = 3.0, max_side: int = 360) -> None:
         self.span_s = span_s
         self.max_side = max_side
         self._frames: deque[ReplayFrame] = deque()
+        self._spare: list[np.ndarray] = []
 
     def push(self, t: float, image_bgr: np.ndarray, pose: Pose | None, lean: float | None) -> None:
         """Keep a frame (and drop what is older than the span).
@@ -43,15 +48,27 @@ class ReplayBuffer:
         h, w = image_bgr.shape[:2]
         factor = max(1, math.ceil(max(h, w) / self.max_side))
         size = (max(1, w // factor), max(1, h // factor))
-        small = cv2.resize(image_bgr, size, interpolation=cv2.INTER_AREA) if factor > 1 else image_bgr.copy()
+        small = self._spare_image((size[1], size[0], 3))
+        if factor > 1:
+            cv2.resize(image_bgr, size, dst=small, interpolation=cv2.INTER_AREA)
+        else:
+            small[:] = image_bgr
         scaled = pose.with_xy(pose.xy * (size[0] / w, size[1] / h)) if pose is not None else None
         self._frames.append(ReplayFrame(t, small, scaled, lean))
-        while self._frames and self._frames[0].t < t - self.span_s:
-            self._frames.popleft()
+        # drop what is too old, and everything after a clock that went back (a new session)
+        while self._frames and (self._frames[0].t < t - self.span_s or self._frames[0].t > t):
+            self._spare.append(self._frames.popleft().image_bgr)
+
+    def _spare_image(self, shape: tuple[int, int, int]) -> np.ndarray:
+        while self._spare:
+            image = self._spare.pop()
+            if image.shape == shape:
+                return image
+        return np.empty(shape, dtype=np.uint8)
 
     def clip(self, t0: float, t1: float) -> list[ReplayFrame]:
-        """The kept frames with t0 <= t <= t1."""
-        return [f for f in self._frames if t0 <= f.t <= t1]
+        """Copies of the kept frames with t0 <= t <= t1."""
+        return [replace(f, image_bgr=f.image_bgr.copy()) for f in self._frames if t0 <= f.t <= t1]
 
 
 class InstantReplay:

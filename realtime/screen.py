@@ -51,6 +51,11 @@ class Screen:
             raise RuntimeError("Screen.open() first")
         return self._display
 
+    @property
+    def visible(self) -> bool:
+        """False while the window is minimised: nothing drawn would be seen."""
+        return self._display is not None and bool(pygame.display.get_active())
+
     def show(self, view: View) -> None:
         """Draw `view` and put it on screen."""
         self.overlay.annotate(self.surface, view)

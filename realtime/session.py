@@ -30,9 +30,9 @@ MIN_RUNNING_S = 5.0
 MIN_RUNNING_STRIDES = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FrameRow:
-    """What one processed frame leaves in the record."""
+    """What one processed frame leaves in the record (slots: a 10-minute run keeps 18,000)."""
 
     t: float
     has_pose: bool

@@ -1,4 +1,5 @@
-"""`analyze` on every core (realtime/parallel.py) and the live loop's timing fields.
+"""Issue #8: `analyze` on every core (realtime/parallel.py); the live loop's timing, drawing
+and memory.
 
 The parallel model pass must give what one process gives: the same scene samples as
 `FrameAnalyzer.observe`, the frames back in order, and on a real clip the same cadence,
@@ -8,16 +9,16 @@ the landmark streams are identical). Speed is measured in bench/, never asserted
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from realtime import analysis, camera_roll
-from realtime.analysis import AnalyzerConfig, FrameAnalyzer
+from realtime.analysis import FrameAnalyzer
 from realtime.camera_roll import RollEstimate, RollTracker
 from realtime.parallel import (
     Chunk,
@@ -46,7 +47,7 @@ def test_segments_are_contiguous_runs_of_whole_blocks(n_frames, jobs):
     segs = plan_segments(n_frames, jobs, block)
     assert 1 <= len(segs) <= jobs
     assert segs[0].start == 0 and segs[-1].stop is None
-    for a, b in zip(segs, segs[1:]):
+    for a, b in itertools.pairwise(segs):
         assert a.stop == b.start and a.stop % block == 0
     lengths = [(s.stop if s.stop is not None else n_frames) - s.start for s in segs]
     assert sum(lengths) == n_frames
@@ -234,3 +235,128 @@ def test_analyze_has_no_screen_latency(arched_by_jobs):
     timing = json.loads((arched_by_jobs[2] / "summary.json").read_text())["timing"]
     assert timing["latency_ms_p50"] is None and timing["latency_ms_p95"] is None
     assert timing["pose_ms_p50"] > 0 and timing["loop_fps"] > 0
+
+
+# --- the live loop: timing, drawing without allocations, flat memory ------------------------
+
+
+def frame_result(t: float = 1.0, image: np.ndarray | None = None):
+    from realtime.analysis import FrameAnalysis
+    from realtime.capture import Frame
+    from realtime.loop import FrameResult, FrameTiming
+    from realtime.posture import PostureSample
+
+    image = np.full((1280, 720, 3), 90, np.uint8) if image is None else image
+    analysis = FrameAnalysis(t, None, PostureSample(t, None, None), "absent")
+    return FrameResult(Frame(image, t, int(t * 30), 100.0 + t), analysis, None, None, 19.0,
+                       timing=FrameTiming(100.0 + t, 100.02 + t, 100.021 + t))
+
+
+def test_frame_timing_gives_capture_to_screen_latency():
+    from realtime.loop import FrameTiming
+
+    timing = FrameTiming(captured_at=10.0, pose_done_at=10.02, decided_at=10.021)
+    assert timing.latency_ms is None
+    timing.shown_at = 10.0305
+    assert timing.latency_ms == pytest.approx(30.5)
+
+
+def test_screen_output_stamps_shown_frames_and_skips_a_minimised_window(screen, monkeypatch):
+    from realtime.outputs import ScreenOutput
+    from realtime.screen import Screen
+
+    shown = ScreenOutput(screen)
+    result = frame_result(1.0)
+    assert shown.handle(result)
+    assert result.timing.shown_at is not None and result.timing.latency_ms > 0
+    monkeypatch.setattr(Screen, "visible", property(lambda self: False))
+    drawn = []
+    monkeypatch.setattr(screen, "show", lambda view: drawn.append(view))
+    hidden = frame_result(2.0)
+    assert shown.handle(hidden)
+    assert drawn == [] and hidden.timing.shown_at is None
+
+
+def test_image_blitter_scales_into_one_reused_buffer(screen):
+    import pygame
+
+    from realtime.widgets import ImageBlitter
+
+    canvas = screen.surface
+    rect = pygame.Rect(10, 0, 405, 720)
+    blitter = ImageBlitter()
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, 255, (1280, 720, 3), dtype=np.uint8)
+    buffer = blitter.blit(canvas, rect, first)
+    again = blitter.blit(canvas, rect, np.full((1280, 720, 3), (10, 20, 200), np.uint8))
+    assert again is buffer and again.shape == (720, 405, 3)
+    assert canvas.get_at((10 + 200, 300))[:3] == (200, 20, 10)  # BGR in, RGB on screen
+
+
+def test_replay_buffer_recycles_its_images_and_hands_out_copies():
+    from realtime.replay import ReplayBuffer
+
+    buffer = ReplayBuffer(span_s=1.0)
+    frame = np.zeros((1280, 720, 3), np.uint8)
+    seen = set()
+    for i in range(300):
+        frame[:] = i % 250
+        buffer.push(i / 30, frame, None, None)
+        seen.add(id(buffer._frames[-1].image_bgr))
+    assert len(seen) <= 40  # about a second of frames, not one array per frame
+    clip = buffer.clip(299 / 30 - 0.1, 299 / 30)
+    assert clip and clip[-1].image_bgr.shape == (320, 180, 3) and clip[-1].image_bgr[0, 0, 0] == 299 % 250
+    for i in range(300, 340):
+        frame[:] = 7
+        buffer.push(i / 30, frame, None, None)
+    assert clip[-1].image_bgr[0, 0, 0] == 299 % 250  # the clip kept its own copy
+
+
+def test_landmark_log_spills_to_a_file_and_reads_back_exactly(tmp_path, monkeypatch):
+    from realtime import landmarks
+    from realtime.analysis import Scene
+    from realtime.landmarks import LandmarkLog, load_landmarks
+    from realtime.pose import Pose
+
+    monkeypatch.setattr(landmarks, "CHUNK_FRAMES", 7)
+    rng = np.random.default_rng(5)
+    log = LandmarkLog((720, 1280), 30.0, "clip.mp4")
+    kept = []
+    for i in range(30):
+        pose = Pose(rng.random((N_LANDMARKS, 2)) * 700, rng.random(N_LANDMARKS), i / 30) if i % 4 else None
+        scene = Scene(RollEstimate(rng.normal(), 0.5, 6) if i % 3 else None, float(i) if i % 5 else None)
+        log.add(i / 30, i, pose, scene, 19.0 + i)
+        kept.append((pose, scene))
+    assert len(log) == 30 and log._file is not None  # 4 chunks on disk, 2 frames in memory
+    log.save(tmp_path / "landmarks.npz")
+    stream = load_landmarks(tmp_path / "landmarks.npz")
+    assert [f.frame_index for f in stream] == list(range(30))
+    for f, (pose, scene) in zip(stream, kept):
+        assert (f.pose is None) == (pose is None) and f.scene == scene and f.pose_ms == 19.0 + f.frame_index
+        if pose is not None:
+            assert np.array_equal(f.pose.xy, pose.xy) and np.array_equal(f.pose.visibility, pose.visibility)
+    log.close()
+
+
+class FakeProcess:
+    def __init__(self, alive: bool, exitcode: int | None = None) -> None:
+        self.alive, self.exitcode = alive, exitcode
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+
+def test_a_failing_or_dead_worker_is_reported():
+    import queue
+
+    from realtime.parallel import WorkerError, _collect
+
+    out: queue.Queue = queue.Queue()
+    out.put(("chunk", 0, chunk(0, 30)))
+    out.put(("error", 1, "Traceback (most recent call last): ... boom"))
+    stitcher = Stitcher(FPS, RollTracker(), 0.0)
+    with pytest.raises(WorkerError, match="boom"):
+        _collect({0: FakeProcess(True), 1: FakeProcess(True)}, out, stitcher, None)
+    assert stitcher.next_index == 30
+    with pytest.raises(WorkerError, match="died .exit code -9"):
+        _collect({0: FakeProcess(False, -9)}, queue.Queue(), Stitcher(FPS, RollTracker(), 0.0), None)

@@ -1,0 +1,131 @@
+"""`ribsdown analyze` against the bare loop and against the model alone (issue #8, part 1).
+
+- bare loop: decode -> model -> coach in one thread, one process, nothing written (what
+  `analyze` did before it used every core);
+- `ribsdown analyze CLIP --jobs N` for each N in `--jobs` (the whole command: the model's
+  pass, the coach, summary.json / frames.csv / landmarks.npz, the report and the history);
+- the model alone on pre-decoded frames (no decoding, no coach): its frames per second.
+
+Whole processes, the variants alternated `--rounds` times; the table gives the median wall
+time. Run by hand (a long clip: bench/make_long_clip.py):
+
+    .venv/bin/python bench/analyze_speed.py /tmp/ribsdown_bench/treadmill_36s.mp4 [--rounds 3] [--jobs 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def bare_loop(clip: str) -> None:
+    """The single-thread loop: FileSource -> PoseEstimator -> Coach, frame by frame."""
+    from cues.rules import load_rules
+    from realtime.capture import FileSource
+    from realtime.cli import build_parser, build_pipeline, quiet_native_logs
+    from realtime.loop import run_session
+    from realtime.session import SessionRecord
+
+    quiet_native_logs()
+    args = build_parser().parse_args(["analyze", clip])
+    with FileSource(clip) as source:
+        record = SessionRecord(source=clip, fps=source.fps)
+        run_session(source, build_pipeline(load_rules(None), source, args), record)
+    print(f"{len(record.rows)} frames", file=sys.stderr)
+
+
+def model_alone(clip: str, n_frames: int) -> float:
+    """Frames per second of `PoseEstimator.estimate` on pre-decoded frames (one process)."""
+    import cv2
+
+    from realtime.estimator import PoseEstimator
+
+    cap = cv2.VideoCapture(clip)
+    frames = []
+    while len(frames) < n_frames:
+        ok, image = cap.read()
+        if not ok:
+            break
+        frames.append(image)
+    cap.release()
+    with PoseEstimator() as est:
+        est.estimate(frames[0], 0.0)
+        start = time.perf_counter()
+        for i, image in enumerate(frames[1:], 1):
+            est.estimate(image, i / 30)
+        return (len(frames) - 1) / (time.perf_counter() - start)
+
+
+def timed(cmd: list[str], env: dict) -> tuple[float, float]:
+    """(wall s, CPU s of the process and its children) of one run of `cmd`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clip")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--jobs", default=f"1,{os.cpu_count()}")
+    ap.add_argument("--model-frames", type=int, default=200)
+    ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the bare loop's own process
+    a = ap.parse_args()
+    if a.bare:
+        bare_loop(a.clip)
+        return
+    import cv2
+
+    cap = cv2.VideoCapture(a.clip)
+    n, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    work = Path(tempfile.mkdtemp(prefix="ribsdown_bench_"))
+    env = {**os.environ, "XDG_DATA_HOME": str(work / "data"), "XDG_CONFIG_HOME": str(work / "config"),
+           "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    jobs = [int(j) for j in a.jobs.split(",")]
+    variants = {"bare loop (1 thread)": [sys.executable, __file__, "--bare", a.clip]}
+    for j in jobs:
+        variants[f"ribsdown analyze --jobs {j}"] = [sys.executable, "-m", "realtime.cli", "analyze", a.clip,
+                                                    "--jobs", str(j), "--out"]
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
+    for r in range(a.rounds):
+        for name, cmd in variants.items():
+            if cmd[-1] == "--out":
+                cmd = [*cmd, str(work / f"out_{r}_{len(times[name])}_{name.split()[-1]}")]
+            wall, cpu_s = timed(cmd, env)
+            times[name].append(wall)
+            cpu[name].append(cpu_s)
+            print(f"round {r + 1}: {name}: {wall:.2f} s wall, {cpu_s:.1f} s CPU, load {os.getloadavg()[0]:.1f}",
+                  file=sys.stderr, flush=True)
+    from realtime.cli import quiet_native_logs
+
+    quiet_native_logs()
+    model_fps = model_alone(a.clip, a.model_frames)
+    bare = float(np.median(times["bare loop (1 thread)"]))
+    print(f"\n{Path(a.clip).name}: {n} frames, {n / fps:.1f} s at {fps:g} fps; {a.rounds} rounds, median wall time\n")
+    print("| variant | wall s (median) | runs | CPU s (median) | frames/s | vs bare loop |")
+    print("|---|---|---|---|---|---|")
+    for name, ts in times.items():
+        med = float(np.median(ts))
+        print(f"| {name} | {med:.2f} | {', '.join(f'{t:.1f}' for t in ts)} | {np.median(cpu[name]):.1f} | "
+              f"{n / med:.1f} | {bare / med:.2f}x |")
+    print(f"| model alone, pre-decoded frames (1 process) | – | – | – | {model_fps:.1f} | – |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""The live loop against a camera that does not wait (issue #8, parts 2 and 3; part 4 with --memory).
+
+The camera is emulated from a real clip, the way a USB webcam delivers 720p: JPEG frames
+(MJPEG) arrive at `--fps` on the wall clock into the driver's queue of 4 buffers, which drops
+new frames while it is full; `read()` takes the oldest and decodes it in the caller's thread,
+as `cv2.VideoCapture.read()` does. Two loops run against it, with the same model, coach and
+screen drawing (ScreenOutput on SDL's dummy video driver):
+
+- ribsdown: `run_session` with a capture thread that drains the camera and keeps only the
+  newest frame (realtime/capture.py), the model and the coach, then the screen;
+- naive webcam demo: read -> model -> coach -> draw, all in one thread.
+
+Latency is capture (the frame's arrival) -> the frame with its overlay on screen.
+
+    .venv/bin/python bench/live_loop.py [--fps 30,60] [--seconds 60] [--rounds 1]
+    .venv/bin/python bench/live_loop.py --memory --seconds 600 --fps 30   # part 4, RSS over time
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CLIPS = ROOT.parent / "shared/data/clips"
+
+
+class MjpegCamera:
+    """A webcam emulated from a clip: JPEG frames at `fps` into a driver queue of `buffers`."""
+
+    def __init__(self, clip: Path, fps: float, buffers: int = 4, max_frames: int = 360) -> None:
+        import cv2
+
+        self.fps = fps
+        self.buffers = buffers
+        cap = cv2.VideoCapture(str(clip))
+        self._jpegs: list[bytes] = []
+        while len(self._jpegs) < max_frames:
+            ok, image = cap.read()
+            if not ok:
+                break
+            self._jpegs.append(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes())
+            self.size = (image.shape[1], image.shape[0])
+        cap.release()
+        self._queue: deque[tuple[bytes, float, int]] = deque()
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self.produced = 0
+        self.dropped = 0
+        self.t0 = 0.0
+        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        self._thread.start()
+
+    def _run(self) -> None:
+        k = 0
+        while not self._stop.is_set():
+            due = self.t0 + k / self.fps
+            if self._stop.wait(max(0.0, due - time.monotonic())):
+                return
+            with self._cond:
+                self.produced += 1
+                if len(self._queue) >= self.buffers:
+                    self.dropped += 1  # no free buffer: the driver drops the new frame
+                else:
+                    self._queue.append((self._jpegs[k % len(self._jpegs)], time.monotonic(), k))
+                    self._cond.notify_all()
+            k += 1
+
+    def read(self):
+        """(image, arrival time, index) of the oldest queued frame, decoded here; None when stopped."""
+        import cv2
+
+        with self._cond:
+            while not self._queue:
+                if self._stop.is_set():
+                    return None
+                self._cond.wait(0.2)
+            jpeg, arrived, k = self._queue.popleft()
+        return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), arrived, k
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        self._thread.join(2.0)
+
+
+def camera_source(cam: MjpegCamera):
+    """The camera as a ribsdown live source: a capture thread keeping only the newest frame."""
+    from realtime.capture import Frame, _NewestFrameReader, _ThreadedSource
+
+    class EmulatedCamera(_ThreadedSource):
+        is_live = True
+
+        def __init__(self) -> None:
+            self.name, self.fps, self.size = "emulated MJPEG camera", cam.fps, cam.size
+            self._reader = _NewestFrameReader(self._produce, lambda: None, self.name)
+
+        def _produce(self):
+            got = cam.read()
+            if got is None:
+                return None
+            image, arrived, k = got
+            return Frame(image, arrived - cam.t0, k, arrived)
+
+    return EmulatedCamera()
+
+
+def setup(size: tuple[int, int]):
+    from cues.rules import load_rules
+    from realtime.cli import build_coach, build_parser
+    from realtime.estimator import PoseEstimator
+    from realtime.loop import Pipeline
+    from realtime.outputs import ScreenOutput
+    from realtime.screen import Screen
+
+    args = build_parser().parse_args(["run"])
+    screen = Screen()
+    screen.open()
+    return Pipeline(PoseEstimator(), build_coach(load_rules(None), size, args)), ScreenOutput(screen), screen
+
+
+def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None) -> dict:
+    from realtime.landmarks import LandmarkLog
+    from realtime.loop import run_session
+    from realtime.session import SessionRecord
+
+    pipeline, shown, screen = setup(cam.size)
+    source = camera_source(cam)
+    record = SessionRecord(source=source.name, fps=cam.fps, landmarks=LandmarkLog(cam.size, cam.fps, source.name))
+    warm_up(pipeline, cam)
+    outputs = [shown] if sampler is None else [shown, sampler]
+    cam.start()
+    try:
+        run_session(source, pipeline, record, outputs, duration_s=seconds)
+        dropped = source.frames_dropped + cam.dropped
+    finally:
+        source.close()
+        cam.stop()
+        screen.close()
+    return stats(record.rows, list(record.latency_ms), [r.pose_ms for r in record.rows], dropped)
+
+
+def run_naive(cam: MjpegCamera, seconds: float) -> dict:
+    from realtime.capture import Frame
+    from realtime.loop import FrameResult, FrameTiming
+
+    pipeline, shown, screen = setup(cam.size)
+    warm_up(pipeline, cam)
+    rows, latency, pose_ms = [], [], []
+    dropped = 0
+    cam.start()
+    try:
+        while True:
+            got = cam.read()
+            if got is None:
+                break
+            image, arrived, k = got
+            t = arrived - cam.t0
+            if t >= seconds:
+                dropped = cam.dropped
+                break
+            raw = pipeline.estimator.estimate(image, t)
+            done = time.monotonic()
+            step = pipeline.coach.step(t, image, raw)
+            timing = FrameTiming(arrived, done, time.monotonic())
+            shown.handle(FrameResult(Frame(image, t, k, arrived), step.analysis, step.cue, step.banner,
+                                     pipeline.estimator.last_ms, raw, timing))
+            rows.append(k)
+            latency.append(timing.latency_ms)
+            pose_ms.append(pipeline.estimator.last_ms)
+    finally:
+        cam.stop()
+        screen.close()
+    return stats(rows, latency, pose_ms, dropped)
+
+
+def warm_up(pipeline, cam: MjpegCamera) -> None:
+    """The model's first frame builds its delegates (about 0.1 s): not part of the run."""
+    import cv2
+
+    pipeline.estimator.estimate(cv2.imdecode(np.frombuffer(cam._jpegs[0], np.uint8), cv2.IMREAD_COLOR), 0.0)
+    pipeline.estimator.reset()
+
+
+def stats(rows, latency, pose_ms, dropped: int) -> dict:
+    produced = len(rows) + dropped
+    return {
+        "produced": produced,
+        "processed": len(rows),
+        "dropped": dropped,
+        "processed_pct": 100.0 * len(rows) / produced if produced else 0.0,
+        "latency_p50": float(np.median(latency)),
+        "latency_p95": float(np.percentile(latency, 95)),
+        "pose_p50": float(np.median(pose_ms)),
+        "pose_p95": float(np.percentile(pose_ms, 95)),
+    }
+
+
+class MemorySampler:
+    """An output that samples the process's resident memory every `every_s` seconds."""
+
+    def __init__(self, every_s: float = 10.0) -> None:
+        self.every_s = every_s
+        self.samples: list[tuple[float, float, float]] = []  # (s since start, RSS MB, peak RSS MB)
+        self._start = time.monotonic()
+        self._next = 0.0
+
+    def handle(self, result) -> bool:
+        now = time.monotonic() - self._start
+        if now >= self._next:
+            self.samples.append((now, *rss_mb()))
+            self._next += self.every_s
+        return True
+
+
+def rss_mb() -> tuple[float, float]:
+    """(VmRSS, VmHWM) of this process in MB."""
+    values = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(("VmRSS", "VmHWM")):
+                values[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return values["VmRSS"], values["VmHWM"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clip", default="treadmill_side_left.mp4")
+    ap.add_argument("--fps", default="30,60")
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--loops", default="ribsdown,naive")
+    ap.add_argument("--memory", action="store_true", help="the ribsdown loop only, RSS sampled every 10 s")
+    a = ap.parse_args()
+    from realtime.cli import quiet_native_logs
+
+    quiet_native_logs()
+    if a.memory:
+        fps = float(a.fps.split(",")[0])
+        sampler = MemorySampler()
+        result = run_ribsdown(MjpegCamera(CLIPS / a.clip, fps), a.seconds, sampler)
+        for t, rss, peak in sampler.samples:
+            print(f"{t:7.1f} s  RSS {rss:7.1f} MB  peak {peak:7.1f} MB", flush=True)
+        warm = [rss for t, rss, _ in sampler.samples if t >= 60.0] or [sampler.samples[0][1]]
+        end, peak = sampler.samples[-1][1], max(p for _, _, p in sampler.samples)
+        print(f"\n{a.seconds:.0f} s live at {fps:g} fps: {result['processed']} of {result['produced']} frames "
+              f"processed ({result['processed_pct']:.1f} %); RSS after 1 min {warm[0]:.1f} MB, lowest after that "
+              f"{min(warm):.1f} MB, highest {max(warm):.1f} MB, at the end {end:.1f} MB; growth from 1 min to the "
+              f"end {end - warm[0]:+.1f} MB (from the lowest {end - min(warm):+.1f} MB); peak RSS {peak:.1f} MB")
+        return
+    loops = {"ribsdown": run_ribsdown, "naive": run_naive}
+    names = {"ribsdown": "ribsdown (capture thread, newest frame)", "naive": "naive demo (one thread)"}
+    results: dict = {}
+    for _ in range(a.rounds):
+        for fps in (float(f) for f in a.fps.split(",")):
+            for loop in a.loops.split(","):
+                r = loops[loop](MjpegCamera(CLIPS / a.clip, fps), a.seconds)
+                results.setdefault((fps, loop), []).append(r)
+                print(f"{fps:g} fps {loop}: {r}", file=sys.stderr, flush=True)
+    print(f"\n{a.clip} as an emulated MJPEG webcam, {a.seconds:g} s per run, {a.rounds} round(s)\n")
+    print("| source | loop | frames processed | dropped | processed % | latency p50 ms | latency p95 ms | pose p50 ms | pose p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (fps, loop), rs in results.items():
+        m = {k: float(np.median([r[k] for r in rs])) for k in rs[0]}
+        print(f"| {fps:g} fps | {names[loop]} | {m['processed']:.0f} of {m['produced']:.0f} | {m['dropped']:.0f} | "
+              f"{m['processed_pct']:.1f} | {m['latency_p50']:.1f} | {m['latency_p95']:.1f} | {m['pose_p50']:.1f} | "
+              f"{m['pose_p95']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The model's time per frame against the size of the frame it is given (issue #8: a
+downscaled frame "where that costs no accuracy" — this is the cost side; the accuracy
+side is bench/downscale_accuracy.py).
+
+Pre-decodes frames of a clip, then runs one MediaPipe model per input size over them,
+the sizes interleaved in rounds so that a busy machine hurts them alike. Reports the wall
+time of `PoseEstimator.estimate` (resize + colour conversion + model) and its CPU time.
+
+    .venv/bin/python bench/model_input_size.py [--clip NAME] [--frames 150] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CLIPS = ROOT.parent / "shared/data/clips"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clip", default="treadmill_side_left.mp4")
+    ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sides", default="0,960,640,480", help="0 = full size")
+    a = ap.parse_args()
+    from realtime.cli import quiet_native_logs
+
+    quiet_native_logs()
+    import cv2
+
+    from realtime.estimator import EstimatorConfig, PoseEstimator
+
+    cap = cv2.VideoCapture(str(CLIPS / a.clip))
+    frames = []
+    while len(frames) < a.frames:
+        ok, image = cap.read()
+        if not ok:
+            break
+        frames.append(image)
+    cap.release()
+    sides = [int(s) or None for s in a.sides.split(",")]
+    wall: dict = {s: [] for s in sides}
+    cpu: dict = {s: [] for s in sides}
+    for _ in range(a.rounds):
+        for side in sides:
+            with PoseEstimator(EstimatorConfig(max_side=side)) as est:
+                est.estimate(frames[0], 0.0)  # the first frame builds the model's delegates
+                for i, image in enumerate(frames[1:], 1):
+                    w0, c0 = time.perf_counter(), time.process_time()
+                    est.estimate(image, i / 30)
+                    wall[side].append((time.perf_counter() - w0) * 1000)
+                    cpu[side].append((time.process_time() - c0) * 1000)
+    h, w = frames[0].shape[:2]
+    print(f"| model input (long side) | estimate ms p50 | p95 | CPU ms/frame |  ({a.clip}, {w}x{h}, {len(frames)} frames x {a.rounds} rounds)")
+    print("|---|---|---|---|")
+    for side in sides:
+        label = f"{max(h, w)} (full)" if side is None else str(side)
+        print(f"| {label} | {np.median(wall[side]):.1f} | {np.percentile(wall[side], 95):.1f} | {np.mean(cpu[side]):.1f} |")
+
+
+if __name__ == "__main__":
+    main()

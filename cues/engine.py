@@ -8,6 +8,15 @@ so a single noisy stride never speaks. Lines are spoken one at a time, the most
 important first, never closer than `min_gap_s` and never inside their cooldown.
 Baseline-relative faults count only once calibration is done.
 
+Streaks: on a stride each way of a rule holds, fails (a known value is in band) or is
+unknown (a value is missing and no known value is in band). Each way keeps its own streak
+(holds: +1, fails: back to 0, unknown: as is) and puts the rule at fault when it reaches
+the way's `persistence_strides` (the rule's, unless the way sets its own). The ways without
+their own persistence also share one streak, strides in a row where any of them holds (the
+rule's single streak from before ways had their own), against the rule's persistence. The
+stride is good (towards clearing) when no way holds and some way is known; a stride where
+every way is unknown changes nothing.
+
 Feedback schedules (motor-learning evidence, README "Feedback schedule"):
 - `full`: every due line is spoken (bandwidth feedback: only outside the band);
 - `faded`: the same, but each repeat of a line waits `fade` times longer than the last;
@@ -17,13 +26,18 @@ Feedback schedules (motor-learning evidence, README "Feedback schedule"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Mapping, Sequence
 
-from cues.rules import Condition, CueRule, RuleSet
+from cues.rules import Condition, CueRule, RuleSet, Way
 
 Schedule = Literal["full", "faded", "summary-only"]
 SCHEDULES: tuple[Schedule, ...] = ("full", "faded", "summary-only")
+
+Status = Literal["holds", "fails", "unknown"]
+
+#: The key of the streak shared by the ways without their own persistence (RuleState.streaks).
+SHARED = -1
 
 
 @dataclass(frozen=True)
@@ -42,16 +56,22 @@ class Cue:
 class RuleState:
     """What one rule remembers between strides."""
 
-    bad_streak: int = 0
+    streaks: dict[int, int] = field(default_factory=dict)  # bad strides in a row: by way index, and SHARED
     good_streak: int = 0
     in_fault: bool = False
     cued: bool = False  # its line was said during the current fault (praise may follow)
     last_spoken: float | None = None
     times_spoken: int = 0
 
+    @property
+    def bad_streak(self) -> int:
+        """The longest bad streak (with no per-way persistence and no missing values: the shared one)."""
+        return max(self.streaks.values(), default=0)
+
     def restart(self) -> None:
         """Forget the streaks (the runner stopped or left); cooldowns are kept."""
-        self.bad_streak = self.good_streak = 0
+        self.streaks.clear()
+        self.good_streak = 0
         self.in_fault = self.cued = False
 
 
@@ -67,13 +87,58 @@ def condition_value(cond: Condition, stride: object, baseline: Mapping[str, floa
     return float(value) - float(baseline[cond.metric])
 
 
-def fault_reason(rule: CueRule, stride: object, baseline: Mapping[str, float] | None, in_fault: bool) -> str | None:
-    """Why the stride is at fault for `rule` (None when it is not)."""
+def way_status(way: Way, values: Sequence[float | None], in_fault: bool) -> Status:
+    """The way on one stride: fails when a known value is in band, else unknown when a value
+    is missing, else holds."""
+    if any(v is not None and not c.holds(v, in_fault) for c, v in zip(way, values)):
+        return "fails"
+    return "unknown" if any(v is None for v in values) else "holds"
+
+
+def judge_ways(
+    rule: CueRule, stride: object, baseline: Mapping[str, float] | None, in_fault: bool
+) -> list[tuple[Way, Status, list[float | None]]]:
+    """Each way of `rule` on `stride`: the way, its status and the values it read."""
+    judged = []
     for way in rule.faults:
         values = [condition_value(c, stride, baseline) for c in way]
-        if all(v is not None and c.holds(v, in_fault) for c, v in zip(way, values)):
+        judged.append((way, way_status(way, values, in_fault), values))
+    return judged
+
+
+def fault_reason(rule: CueRule, stride: object, baseline: Mapping[str, float] | None, in_fault: bool) -> str | None:
+    """Why the stride is at fault for `rule`: the first way that holds (None when none does)."""
+    return _reason(judge_ways(rule, stride, baseline, in_fault))
+
+
+def _reason(judged: Sequence[tuple[Way, Status, list[float | None]]]) -> str | None:
+    for way, status, values in judged:
+        if status == "holds":
             return "; ".join(describe(c, v) for c, v in zip(way, values))
     return None
+
+
+def streak_groups(rule: CueRule, statuses: Sequence[Status]) -> list[tuple[int, int, Status]]:
+    """(key, persistence, status) of each streak of `rule` on a stride, given each way's status:
+    one per way (key: its index), and the shared one of the ways without their own persistence."""
+    groups = [(i, rule.way_persistence(way), s) for i, (way, s) in enumerate(zip(rule.faults, statuses))]
+    shared = [s for way, s in zip(rule.faults, statuses) if way.persistence_strides is None]
+    if shared:
+        groups.append((SHARED, rule.persistence_strides, combine(shared)))
+    return groups
+
+
+def combine(statuses: Sequence[Status]) -> Status:
+    """The status of ways sharing one streak: any holds, else any fails, else unknown."""
+    for status in ("holds", "fails"):
+        if status in statuses:
+            return status
+    return "unknown"
+
+
+def next_streak(streak: int, status: Status) -> int:
+    """A streak after one stride: longer when its ways hold, 0 when they fail, as is when unknown."""
+    return streak + 1 if status == "holds" else 0 if status == "fails" else streak
 
 
 def describe(cond: Condition, value: float | None) -> str:
@@ -145,15 +210,22 @@ class CueEngine:
 
     def _judge(self, rule: CueRule, stride: object, baseline: Mapping[str, float] | None) -> str | None:
         state = self.states[rule.id]
-        reason = fault_reason(rule, stride, baseline, state.in_fault)
-        if reason is not None:
-            state.bad_streak, state.good_streak = state.bad_streak + 1, 0
-            state.in_fault = state.in_fault or state.bad_streak >= rule.persistence_strides
-        else:
-            state.bad_streak, state.good_streak = 0, state.good_streak + 1
-            if state.in_fault and state.good_streak >= rule.clear_strides:
-                state.in_fault = False
-        return reason
+        judged = judge_ways(rule, stride, baseline, state.in_fault)
+        for key, persistence, status in streak_groups(rule, [s for _, s, _ in judged]):
+            state.streaks[key] = next_streak(state.streaks.get(key, 0), status)
+            if status == "holds" and state.streaks[key] >= persistence:
+                state.in_fault = True
+        self._count_good(rule, state, combine([s for _, s, _ in judged]))
+        return _reason(judged)
+
+    @staticmethod
+    def _count_good(rule: CueRule, state: RuleState, status: Status) -> None:
+        """The good streak after a stride whose ways, taken together, have `status`."""
+        if status == "unknown":
+            return
+        state.good_streak = 0 if status == "holds" else state.good_streak + 1
+        if state.in_fault and state.good_streak >= rule.clear_strides:
+            state.in_fault = False
 
     def _cooldown(self, rule: CueRule) -> float:
         times = self.states[rule.id].times_spoken

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from realtime.errors import UserError
 
@@ -46,13 +46,46 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Way:
+    """One way a cue's fault shows: all `conditions` hold on a stride.
+
+    The way puts the cue at fault after holding `persistence_strides` strides in a row (None:
+    the cue's; such ways also share the cue's single streak, as before ways had their own).
+    Iterates (and indexes) over its conditions, like the plain tuple a way used to be.
+    """
+
+    conditions: tuple[Condition, ...]
+    persistence_strides: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "conditions", tuple(self.conditions))
+        n = self.persistence_strides
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ValueError(f"persistence_strides must be a whole number >= 1, got {n!r}")
+
+    def __iter__(self) -> Iterator[Condition]:
+        return iter(self.conditions)
+
+    def __len__(self) -> int:
+        return len(self.conditions)
+
+    def __getitem__(self, index: int) -> Condition:
+        return self.conditions[index]
+
+
+def as_way(way: Way | Iterable[Condition]) -> Way:
+    """`way` itself, or a plain sequence of conditions as a way with the cue's persistence."""
+    return way if isinstance(way, Way) else Way(tuple(way))
+
+
+@dataclass(frozen=True)
 class CueRule:
     """One coaching line and when to say it (see the comments in rules.toml)."""
 
     id: str
     text: str
     voice: str
-    faults: tuple[tuple[Condition, ...], ...]
+    faults: tuple[Way, ...]
     priority: int = 5
     persistence_strides: int = 2
     clear_strides: int = 3
@@ -60,6 +93,7 @@ class CueRule:
     legs: str = "near"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "faults", tuple(map(as_way, self.faults)))
         if not self.faults or not all(self.faults):
             raise ValueError(f"cue {self.id!r} needs at least one [[cue.fault]] with conditions")
         if self.legs not in ("near", "both"):
@@ -70,6 +104,10 @@ class CueRule:
     def judges(self, stride: object) -> bool:
         """True when this rule looks at `stride` (near-leg strides only, unless legs = "both")."""
         return self.legs == "both" or bool(getattr(stride, "near", True))
+
+    def way_persistence(self, way: Way) -> int:
+        """Strides in a row `way` must hold to put the cue at fault."""
+        return self.persistence_strides if way.persistence_strides is None else way.persistence_strides
 
     @property
     def metrics(self) -> set[str]:
@@ -108,15 +146,22 @@ def _build(cls: type, entry: Mapping[str, Any], where: str) -> Any:
     return cls(**entry)
 
 
+def _way(entry: Mapping[str, Any], where: str) -> Way:
+    """One [[cue.fault]] table: `conditions`, and optionally `persistence_strides`."""
+    if "conditions" not in entry or not set(entry) <= {"conditions", "persistence_strides"}:
+        raise ValueError(f"each [[cue.fault]] of {where} holds `conditions` and optionally `persistence_strides`")
+    conditions = tuple(_build(Condition, c, where) for c in entry["conditions"])
+    try:
+        return Way(conditions, entry.get("persistence_strides"))
+    except ValueError as err:
+        raise ValueError(f"a [[cue.fault]] of {where}: {err}") from err
+
+
 def _cue(entry: Mapping[str, Any]) -> CueRule:
     entry = dict(entry)
     where = f"cue {entry.get('id')!r}"
-    ways = []
-    for way in entry.pop("fault", []):
-        if set(way) != {"conditions"}:
-            raise ValueError(f"each [[cue.fault]] of {where} holds only `conditions`")
-        ways.append(tuple(_build(Condition, c, where) for c in way["conditions"]))
-    return _build(CueRule, {**entry, "faults": tuple(ways)}, where)
+    ways = tuple(_way(way, where) for way in entry.pop("fault", []))
+    return _build(CueRule, {**entry, "faults": ways}, where)
 
 
 def parse_rules(text: str, origin: str = "rules", base: RuleSet | None = None) -> RuleSet:

@@ -7,7 +7,7 @@ code serves `run`, `analyze` and a replay of recorded landmarks (image None).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +17,18 @@ from realtime.camera_roll import RollEstimate, RollTracker, rotate_points
 from realtime.gait import GaitEvent, GaitTracker
 from realtime.pose import Pose
 from realtime.posture import PostureAnalyzer, PostureSample
-from realtime.setup_check import SetupMonitor, SetupWarning, frame_checks, image_brightness
+from realtime.rib_cage import (
+    RibCageSample,
+    RibCageTracker,
+    TrunkOutline,
+    rib_cage_from_outline,
+)
+from realtime.setup_check import (
+    SetupMonitor,
+    SetupWarning,
+    frame_checks,
+    image_brightness,
+)
 from realtime.smoothing import PoseSmoother
 from realtime.stride_metrics import FrameBuffer, StrideMetrics, measure_stride
 
@@ -56,6 +67,8 @@ class FrameAnalysis:
     setup: list[SetupWarning] = field(default_factory=list)
     scene: Scene = field(default_factory=lambda: Scene(None, None))
     calibration_left_s: float | None = None
+    #: The back and rib cage read from the outline this frame (None: no mask, or unreadable).
+    rib_cage: RibCageSample | None = None
 
     @property
     def running(self) -> bool:
@@ -77,6 +90,9 @@ def person_box(pose: Pose, image_size: tuple[int, int], pad: float = 0.25) -> tu
     w, h = image_size
     return (int(max(0, x0 - dx)), int(max(0, y0 - dy)), int(min(w, x1 + dx)), int(min(h, y1 + dy)))
 
+
+#: The per-stride rib-cage medians merged into `StrideMetrics` (`RibCageTracker.stride_values` keys).
+RIB_CAGE_METRICS = ("thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare", "rib_cage_quality")
 
 #: A stride whose cadence is this far from the recent median is a missed or a false event.
 MAX_CADENCE_DEVIATION = 0.25
@@ -104,6 +120,8 @@ class FrameAnalyzer:
         self.buffer = FrameBuffer()
         self.gait: GaitTracker | None = None
         self.strides: list[StrideMetrics] = []
+        self.rib_cage = RibCageTracker()
+        self._outlines_seen = False
         self._brightness: float | None = None
         self._brightness_t: float | None = None
         self._last_roll: RollEstimate | None = None
@@ -131,6 +149,7 @@ class FrameAnalyzer:
         pose = self.smoother.update(t, self._level(raw, scene.roll))
         sample = self.posture.update(t, pose)
         self.buffer.push(t, pose, sample.trunk_lean_deg)
+        rib_cage = self._rib_cage(t, raw, sample)
         events = self._gait(t, pose, sample)
         cadence = self.gait.cadence_spm if self.gait else None
         activity = self.activity.update(t, pose, cadence)
@@ -138,7 +157,7 @@ class FrameAnalyzer:
         self.calibration.update(t, strides[-1] if strides else None, activity == "running")
         setup = self.setup.update(t, frame_checks(pose, self.image_size), scene.brightness, scene.roll)
         left = None if self.calibration.ready else self.calibration.remaining_s
-        return FrameAnalysis(t, pose, sample, activity, events, strides, cadence, setup, scene, left)
+        return FrameAnalysis(t, pose, sample, activity, events, strides, cadence, setup, scene, left, rib_cage)
 
     def camera_roll_deg(self) -> float | None:
         """The roll the angles were last corrected for: given, or confidently estimated."""
@@ -157,6 +176,23 @@ class FrameAnalyzer:
         centre = (self.image_size[0] / 2.0, self.image_size[1] / 2.0)
         return raw.with_xy(rotate_points(raw.xy, roll.roll_deg, centre))
 
+    def _rib_cage(self, t: float, raw: Pose | None, sample: PostureSample) -> RibCageSample | None:
+        """The back and rib cage from the raw pose's outline (the outline is in its pixels)."""
+        outline = raw.outline if raw is not None else None
+        self._outlines_seen = self._outlines_seen or outline is not None
+        rib = None
+        if outline is not None and sample.facing is not None:
+            rib = rib_cage_from_outline(TrunkOutline.unpack(outline), sample.facing)
+        self.rib_cage.update(t, rib)
+        return rib
+
+    def _with_rib_cage(self, m: StrideMetrics) -> StrideMetrics:
+        """The stride's rib-cage medians merged in (left None when no outline was ever read)."""
+        if not self._outlines_seen:
+            return m
+        values = self.rib_cage.stride_values(m.t_contact, m.t_next_contact)
+        return replace(m, **{name: values[name] for name in RIB_CAGE_METRICS})
+
     def _gait(self, t: float, pose: Pose | None, sample: PostureSample) -> list[GaitEvent]:
         if sample.facing is None:
             return []
@@ -169,6 +205,6 @@ class FrameAnalyzer:
             return []
         done = [measure_stride(e.stride, self.buffer, sample.facing) for e in events if e.stride is not None]
         cadence = self.gait.cadence_spm if self.gait else None
-        done = [m for m in done if m is not None and plausible(m, cadence)]
+        done = [self._with_rib_cage(m) for m in done if m is not None and plausible(m, cadence)]
         self.strides.extend(done)
         return done

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from realtime.pose import N_LANDMARKS, Pose
+from realtime.rib_cage import trunk_outline
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,11 @@ class EstimatorConfig:
     model_complexity: int = 1
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    enable_segmentation: bool = False
+    #: The segmentation mask, read into the trunk's outline (`Pose.outline`) for the rib cage.
+    enable_segmentation: bool = True
+    #: MediaPipe's temporal smoothing of the mask: off, it blurs the back edge of a moving
+    #: trunk and costs 0.8 ms a frame.
+    smooth_segmentation: bool = False
     #: Give the model the frame shrunk so its longer side is at most this many pixels
     #: (None: as it comes). The landmarks still come back in the frame's own pixels.
     max_side: int | None = None
@@ -40,6 +45,14 @@ def pose_from_mediapipe(result: object, width: int, height: int, t: float) -> Po
     return Pose(xy=xy, visibility=raw[:, 2], t=t, world=world)
 
 
+def with_outline(pose: Pose, mask: np.ndarray, image_size: tuple[int, int]) -> Pose:
+    """The pose with its trunk outline read from the mask (at the model input's size)."""
+    if mask.shape[1::-1] != tuple(image_size):
+        mask = cv2.resize(mask, image_size, interpolation=cv2.INTER_LINEAR)
+    outline = trunk_outline(mask, pose)
+    return pose if outline is None else replace(pose, outline=outline.pack())
+
+
 class PoseEstimator:
     """One MediaPipe Pose model in video (tracking) mode.
 
@@ -57,6 +70,7 @@ class PoseEstimator:
             model_complexity=cfg.model_complexity,
             smooth_landmarks=True,
             enable_segmentation=cfg.enable_segmentation,
+            smooth_segmentation=cfg.smooth_segmentation,
             min_detection_confidence=cfg.min_detection_confidence,
             min_tracking_confidence=cfg.min_tracking_confidence,
         )
@@ -69,7 +83,11 @@ class PoseEstimator:
         start = time.perf_counter()
         result = self._model.process(rgb)
         self.last_ms = (time.perf_counter() - start) * 1000.0
-        return pose_from_mediapipe(result, width, height, t)
+        pose = pose_from_mediapipe(result, width, height, t)
+        mask = getattr(result, "segmentation_mask", None)
+        if pose is None or mask is None:
+            return pose
+        return with_outline(pose, mask, (width, height))
 
     def _model_input(self, image_bgr: np.ndarray) -> np.ndarray:
         """The RGB image the model sees: shrunk to `max_side` when that is set and smaller."""

@@ -4,8 +4,10 @@ re-run later without the video or the model (`ribsdown analyze --landmarks FILE`
 
 Arrays (N frames): `t (N,)`, `frame_index (N,)`, `has_pose (N,)`, `xy (N, 33, 2)` px,
 `visibility (N, 33)`, `pose_ms (N,)`, `roll (N, 3)` = (deg, confidence, lines) with NaN
-where there was no estimate, `brightness (N,)` NaN where unknown; plus `image_size (2,)`,
-`fps`, `source`, `version`.
+where there was no estimate, `brightness (N,)` NaN where unknown, `outline (N, 106)` float32,
+the packed trunk outline (`realtime.rib_cage.TrunkOutline.pack`), NaN rows where there was
+none; plus `image_size (2,)`, `fps`, `source`, `version`. A file without `outline` (saved
+before the rib cage was measured) replays without it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from realtime.analysis import Scene
 from realtime.camera_roll import RollEstimate
 from realtime.errors import UserError
 from realtime.pose import N_LANDMARKS, Pose
+from realtime.rib_cage import PACKED_SIZE as OUTLINE_SIZE
 
 VERSION = 1
 
@@ -49,6 +52,7 @@ COLUMNS: tuple[tuple[str, type, tuple[int, ...]], ...] = (
     ("pose_ms", np.float64, ()),
     ("roll", np.float64, (3,)),
     ("brightness", np.float64, ()),
+    ("outline", np.float32, (OUTLINE_SIZE,)),
 )
 
 #: Frames a log keeps in memory before appending them to its temporary file (20 s at 30 fps).
@@ -84,6 +88,7 @@ class LandmarkLog:
         else:
             c["xy"][k] = np.nan
             c["visibility"][k] = 0.0
+        c["outline"][k] = raw.outline if raw is not None and raw.outline is not None else np.nan
         c["pose_ms"][k] = pose_ms
         roll = scene.roll
         c["roll"][k] = (roll.roll_deg, roll.confidence, roll.n_lines) if roll is not None else math.nan
@@ -162,8 +167,16 @@ def load_landmarks(path: Path) -> LandmarkStream:
 
 def _frame(a: dict[str, np.ndarray], i: int) -> LoggedFrame:
     t = float(a["t"][i])
-    pose = Pose(xy=a["xy"][i], visibility=a["visibility"][i], t=t) if a["has_pose"][i] else None
+    pose = Pose(xy=a["xy"][i], visibility=a["visibility"][i], t=t, outline=_outline(a, i)) if a["has_pose"][i] else None
     deg, conf, lines = a["roll"][i]
     roll = None if math.isnan(deg) else RollEstimate(float(deg), float(conf), int(lines))
     brightness = None if math.isnan(a["brightness"][i]) else float(a["brightness"][i])
     return LoggedFrame(t, int(a["frame_index"][i]), pose, Scene(roll, brightness), float(a["pose_ms"][i]))
+
+
+def _outline(a: dict[str, np.ndarray], i: int) -> np.ndarray | None:
+    """Frame i's packed outline, None where it had none (or the file predates outlines)."""
+    column = a.get("outline")
+    if column is None or np.isnan(column[i, 0]):
+        return None
+    return column[i]

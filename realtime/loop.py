@@ -14,6 +14,7 @@ from cues.engine import Cue, CueEngine
 from realtime.analysis import FrameAnalysis, FrameAnalyzer, Scene
 from realtime.pose import Pose
 from realtime.posture import PostureSample
+from realtime.rib_cage import rib_cage_summary
 from realtime.session import FrameRow, SessionRecord
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ class Coach:
             "baseline": a.calibration.summary(),
             "setup": a.setup.session_summary(),
             "camera_roll_deg": a.camera_roll_deg(),
+            "rib_cage": rib_cage_summary(a.strides, a.calibration.baseline if a.calibration.ready else None),
             "feedback": self.engine.schedule,
         }
 

@@ -112,6 +112,10 @@ class LiveReadings:
         return ((TRUNK_GAUGE, lean), (CADENCE_GAUGE, cadence), (HIP_GAUGE, self.hip_extension if a.running else None))
 
 
+#: The cue whose banner draws the back's lines in the warning colour.
+ARCHING_CUE = "ribs_down"
+
+
 class ScreenOutput:
     """Shows each frame with its overlay, the replay after a cue, and the keys."""
 
@@ -167,6 +171,8 @@ class ScreenOutput:
             replay=self.replay.frame_at(result.frame.t),
             checklist=checklist(result),
             trunk_ok=None if lean is None else GOOD_LEAN[0] <= lean <= GOOD_LEAN[1],
+            back=result.analysis.rib_cage,
+            arched=result.banner is not None and result.banner.id == ARCHING_CUE,
         )
 
     def finish(self, record: SessionRecord, wait_s: float = 0.0) -> None:

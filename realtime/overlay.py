@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
+from realtime.back_overlay import draw_back, shows_back
 from realtime.pose import SKELETON_EDGES, Pose
 from realtime.pose import Landmark as L
 from realtime.replay import ReplayFrame
+from realtime.rib_cage import RibCageSample
 from realtime.widgets import (
     BACKDROP,
     BANNER,
@@ -40,7 +42,11 @@ PANEL_SHARE = 0.27
 
 @dataclass(frozen=True)
 class View:
-    """What one screen frame shows. `image_bgr` is `(H, W, 3)` uint8."""
+    """What one screen frame shows. `image_bgr` is `(H, W, 3)` uint8.
+
+    `back`: the back outline and fitted lines, in the image's pixels (drawn when confident
+    enough); `arched`: the cue rules see an arched back (the back lines turn WARN).
+    """
 
     image_bgr: np.ndarray
     pose: Pose | None
@@ -51,6 +57,8 @@ class View:
     replay: ReplayFrame | None = None
     checklist: tuple[tuple[str, bool], ...] | None = None
     trunk_ok: bool | None = None
+    back: RibCageSample | None = None
+    arched: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,10 +112,7 @@ class Overlay:
         if view.pose is None:
             self._prompt(canvas, "Step into view", pygame.Rect(0, 0, cw - panel_w, ch))
         else:
-            self._skeleton(canvas, view.pose, fit)
-            if view.trunk_lean_deg is not None:
-                ok = view.trunk_ok if view.trunk_ok is not None else view.trunk_lean_deg > 0
-                self._trunk(canvas, view.pose, fit, view.trunk_lean_deg, ok)
+            self._body(canvas, view, fit)
         if view.gauges:
             self._gauges(canvas, pygame.Rect(cw - panel_w, 0, panel_w, ch), view.gauges)
         if view.replay is not None:
@@ -118,6 +123,20 @@ class Overlay:
         if view.banner_text:
             self._banner(canvas, view.banner_text)
         return canvas
+
+    def _body(self, canvas: pygame.Surface, view: View, fit: Fit) -> None:
+        """Back (under everything), skeleton, trunk line and its angle (moved clear of the back).
+
+        The back's angle is not written: its absolute value depends on the body and the
+        clothes (only the change from the runner's baseline means something); the lines show it."""
+        back = view.back if shows_back(view.back) else None
+        clear_x = None
+        if back is not None:
+            clear_x = draw_back(canvas, back, fit.to_canvas, view.arched).right()
+        self._skeleton(canvas, view.pose, fit)
+        if view.trunk_lean_deg is not None:
+            ok = view.trunk_ok if view.trunk_ok is not None else view.trunk_lean_deg > 0
+            self._trunk(canvas, view.pose, fit, view.trunk_lean_deg, ok, clear_x)
 
     def _skeleton(self, canvas: pygame.Surface, pose: Pose, fit: Fit, scale: float = 1.0) -> None:
         pts = fit.to_canvas(pose.xy)
@@ -138,16 +157,23 @@ class Overlay:
         pygame.draw.circle(canvas, colour, hips, width + 2)
         return hips, shoulders, length
 
-    def _trunk(self, canvas: pygame.Surface, pose: Pose, fit: Fit, lean: float, ok: bool) -> None:
+    def _trunk(self, canvas: pygame.Surface, pose: Pose, fit: Fit, lean: float, ok: bool,
+               clear_x: float | None = None) -> pygame.Rect:
+        """The trunk and plumb lines and the lean in a pill (right of `clear_x` when given,
+        so it does not hide the back); returns the pill's rect."""
         colour = GOOD if ok else WARN
         hips, shoulders, length = self._trunk_line(canvas, pose, fit, colour, max(4, canvas.get_height() // 120))
         label = self.font(canvas.get_height() // 12).render(f"{lean:+.1f}°", True, colour)
         pill = label.get_rect()
-        pill.midleft = (int(max(hips[0], shoulders[0]) + length * 0.25), int((hips[1] + shoulders[1]) / 2))
+        left = max(hips[0], shoulders[0]) + length * 0.25
+        if clear_x is not None:
+            left = max(left, clear_x + pill.height * 0.5)
+        pill.midleft = (int(left), int((hips[1] + shoulders[1]) / 2))
         pill.clamp_ip(canvas.get_rect())
         backing = pill.inflate(pill.height // 2, pill.height // 4)
         pygame.draw.rect(canvas, BACKDROP, backing, border_radius=backing.height // 3)
         canvas.blit(label, pill)
+        return backing
 
     def _gauges(self, canvas: pygame.Surface, area: pygame.Rect, gauges) -> None:
         pad = area.width // 14

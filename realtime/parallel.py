@@ -152,6 +152,7 @@ class Chunk:
     xy: np.ndarray  # (n, 33, 2) px
     visibility: np.ndarray  # (n, 33)
     pose_ms: np.ndarray  # (n,)
+    outline: np.ndarray  # (n, PACKED_SIZE) float32 packed trunk outlines, NaN rows where none
     brightness: dict[int, float]  # frame index -> mean luma, for the sampled frames
     roll: dict[int, tuple[float, float, int]]  # frame index -> roll sample (deg, confidence, lines)
 
@@ -245,6 +246,7 @@ def run_segment(job: SegmentJob, send: Callable[[Chunk], None], locked_at=None) 
     from realtime.camera_roll import estimate_roll
     from realtime.estimator import PoseEstimator
     from realtime.pose import N_LANDMARKS
+    from realtime.rib_cage import PACKED_SIZE
     from realtime.setup_check import image_brightness
 
     seg = job.segment
@@ -258,13 +260,14 @@ def run_segment(job: SegmentJob, send: Callable[[Chunk], None], locked_at=None) 
     roll: dict[int, tuple[float, float, int]] = {}
     first = seg.start
     no_xy, no_vis = np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS)
+    no_outline = np.full(PACKED_SIZE, np.nan, dtype=np.float32)
 
     def flush() -> None:
         nonlocal rows, bright, roll, first
         if rows:
-            has, xy, vis, ms = zip(*rows)
+            has, xy, vis, ms, outline = zip(*rows)
             send(Chunk(seg.index, first, np.array(has, dtype=bool), np.stack(xy), np.stack(vis),
-                       np.array(ms, dtype=float), bright, roll))
+                       np.array(ms, dtype=float), np.stack(outline).astype(np.float32), bright, roll))
             first += len(rows)
         rows, bright, roll = [], {}, {}
 
@@ -281,8 +284,11 @@ def run_segment(job: SegmentJob, send: Callable[[Chunk], None], locked_at=None) 
             if sample_roll and (locked_at is None or not 0 <= locked_at.value < i):
                 sample = estimate_roll(image, person_box(raw, job.image_size) if raw is not None else None)
                 roll[i] = (sample.roll_deg, sample.confidence, sample.n_lines)
-            rows.append((True, raw.xy, raw.visibility, estimator.last_ms) if raw is not None
-                        else (False, no_xy, no_vis, estimator.last_ms))
+            if raw is None:
+                rows.append((False, no_xy, no_vis, estimator.last_ms, no_outline))
+            else:
+                outline = no_outline if raw.outline is None else raw.outline
+                rows.append((True, raw.xy, raw.visibility, estimator.last_ms, outline))
             if len(rows) >= CHUNK_FRAMES:
                 flush()
             i += 1
@@ -341,7 +347,8 @@ class Stitcher:
             if i in c.brightness:
                 self._brightness = c.brightness[i]
             roll = self.fixed_roll if self.fixed_roll is not None else self._roll(i, t, c.roll)
-            pose = Pose(xy=c.xy[k], visibility=c.visibility[k], t=t) if c.has_pose[k] else None
+            outline = None if np.isnan(c.outline[k, 0]) else c.outline[k]
+            pose = Pose(xy=c.xy[k], visibility=c.visibility[k], t=t, outline=outline) if c.has_pose[k] else None
             self.frames.append(LoggedFrame(t, i, pose, Scene(roll, self._brightness), float(c.pose_ms[k])))
 
     def _roll(self, i: int, t: float, samples: dict[int, tuple[float, float, int]]) -> RollEstimate | None:

@@ -71,12 +71,15 @@ class Pose:
         t: seconds (video time for files, time since start for cameras).
         world: `(33, 3)` float metres, hip-centred (MediaPipe world landmarks),
             or `None` when the estimator gives none.
+        outline: the trunk's outline read from the segmentation mask, packed
+            (`realtime.rib_cage.TrunkOutline.pack`), or `None` without a mask.
     """
 
     xy: np.ndarray
     visibility: np.ndarray
     t: float
     world: np.ndarray | None = None
+    outline: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         xy = np.asarray(self.xy, dtype=float)
@@ -103,4 +106,4 @@ class Pose:
 
     def with_xy(self, xy: np.ndarray) -> "Pose":
         """A copy with new pixel positions (e.g. after smoothing)."""
-        return Pose(xy=xy, visibility=self.visibility, t=self.t, world=self.world)
+        return Pose(xy=xy, visibility=self.visibility, t=self.t, world=self.world, outline=self.outline)

@@ -553,3 +553,38 @@ class RibCageTracker:
             out[name] = float(np.median(vals)) if len(vals) >= self.min_samples else None
         out["rib_cage_quality"] = len(good) / len(inside) if inside else None
         return out
+
+
+# --------------------------------------------------------------------------- session
+
+#: The per-stride rib-cage values summarised in summary.json's `rib_cage` section.
+SUMMARY_METRICS: tuple[str, ...] = ("thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare")
+
+
+def _spread(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    p10, med, p90 = np.percentile(values, [10, 50, 90])
+    return {"median": round(float(med), 4), "p10": round(float(p10), 4), "p90": round(float(p90), 4),
+            "n": len(values)}
+
+
+def rib_cage_summary(strides: list, baseline: dict | None) -> dict:
+    """summary.json's `rib_cage` section from the strides (`StrideMetrics`) and the baseline.
+
+    `measured`: whether any stride had an outline; `quality`: the median share of a
+    stride's frames with a confident outline; each of `SUMMARY_METRICS` as median/p10/p90/n
+    over the strides that had it; `vs_baseline`: each median minus the runner's calibrated
+    baseline (None before calibration or when either is unknown).
+    """
+    measured = [s for s in strides if s.rib_cage_quality is not None]
+    out: dict = {"measured": bool(measured),
+                 "quality": round(float(np.median([s.rib_cage_quality for s in measured])), 3) if measured else None}
+    relative: dict[str, float | None] = {}
+    for name in SUMMARY_METRICS:
+        spread = _spread([v for s in measured if (v := getattr(s, name)) is not None])
+        out[name] = spread
+        base = (baseline or {}).get(name)
+        relative[name] = None if spread is None or base is None else round(spread["median"] - float(base), 4)
+    out["vs_baseline"] = relative
+    return out

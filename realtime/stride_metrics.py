@@ -55,6 +55,11 @@ METRICS: tuple[str, ...] = (
     "shank_angle_contact_deg",
     "foot_ahead_of_hip",
     "vertical_oscillation",
+    "thorax_pelvis_deg",
+    "pelvic_deg",
+    "lumbar_arch",
+    "rib_flare",
+    "rib_cage_quality",
 )
 
 #: Decimal places per field in `StrideMetrics.as_row`.
@@ -63,6 +68,7 @@ _ROUND: dict[str, int] = {
     "contact_time_s": 3, "trunk_lean_midstance_deg": 2, "thigh_extension_deg": 2,
     "trunk_back_excursion_deg": 2, "extension_coupling": 3, "shank_angle_contact_deg": 2,
     "foot_ahead_of_hip": 3, "vertical_oscillation": 4, "quality": 3,
+    "thorax_pelvis_deg": 2, "pelvic_deg": 2, "lumbar_arch": 4, "rib_flare": 4, "rib_cage_quality": 3,
 }
 
 
@@ -226,6 +232,11 @@ class StrideMetrics:
         foot_ahead_of_hip: heel ahead of mid-hip at contact, leg lengths.
         vertical_oscillation: peak-to-peak mid-hip height over the stride, leg lengths.
         quality: share of the stride's frames that had a pose (0..1).
+        thorax_pelvis_deg, pelvic_deg, lumbar_arch, rib_flare: the stride's medians of the
+            back and rib-cage measures read from the outline (realtime/rib_cage.py), None
+            without enough confident frames.
+        rib_cage_quality: share of the stride's frames with a confident outline (0..1),
+            None when the outline was not measured.
     """
 
     leg: Leg
@@ -243,6 +254,11 @@ class StrideMetrics:
     foot_ahead_of_hip: float | None
     vertical_oscillation: float | None
     quality: float
+    thorax_pelvis_deg: float | None = None
+    pelvic_deg: float | None = None
+    lumbar_arch: float | None = None
+    rib_flare: float | None = None
+    rib_cage_quality: float | None = None
 
     def as_row(self) -> dict[str, Any]:
         """One CSV row: every field, floats rounded, None (empty cell) where unknown."""

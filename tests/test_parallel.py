@@ -32,6 +32,7 @@ from realtime.parallel import (
     workers_for,
 )
 from realtime.pose import N_LANDMARKS
+from realtime.rib_cage import PACKED_SIZE
 from tests.cli import run_cli
 
 ARCHED = "treadmill_side_left_then_arched.mp4"  # 24 s, 720 frames at 30 fps
@@ -116,7 +117,8 @@ def test_no_roll_samples_when_the_roll_is_given():
 
 def chunk(first: int, n: int, roll: dict | None = None, brightness: dict | None = None) -> Chunk:
     xy = np.tile(np.arange(first, first + n, dtype=float)[:, None, None], (1, N_LANDMARKS, 2))
-    return Chunk(0, first, np.ones(n, bool), xy, np.ones((n, N_LANDMARKS)), np.full(n, 20.0),
+    outline = np.full((n, PACKED_SIZE), np.nan, dtype=np.float32)
+    return Chunk(0, first, np.ones(n, bool), xy, np.ones((n, N_LANDMARKS)), np.full(n, 20.0), outline,
                  brightness or {}, roll or {})
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
+import numpy as np
 import pytest
 
+from realtime.rib_cage import PACKED_SIZE
 from tests.cli import run_cli, user_lines
+from tests.test_clips import write_clip
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +60,96 @@ def test_bad_landmark_file_is_one_clear_line(tmp_path, content):
 def test_video_or_landmarks_not_both(tmp_path):
     result = run_cli("analyze", "--out", tmp_path / "s")
     assert result.returncode == 2 and "either a VIDEO or --landmarks" in result.stderr
+
+
+# --- the rib cage: measured from the outline, carried in the landmark stream, cued ----------
+
+ARCH_START_S = 12.0  # treadmill_side_left_then_arched.mp4: the trunk bent back from 12 s (clips README)
+
+#: `ribs_down` with only its rib-cage way (as in cues/rules.toml): the back's outline alone.
+RIB_CAGE_ONLY = """
+[[cue]]
+id = "ribs_down"
+text = "Ribs down, lean forward"
+voice = "ribs_down.wav"
+legs = "both"
+[[cue.fault]]
+persistence_strides = 4
+conditions = [
+  { metric = "thorax_pelvis_deg", above = 4.0, hysteresis = 1.0, baseline = true },
+  { metric = "pelvic_deg", below = -4.0, hysteresis = 1.0, baseline = true },
+  { metric = "rib_cage_quality", above = 0.3 },
+]
+"""
+
+
+def stride_rows(folder) -> list[dict]:
+    with (folder / "strides.csv").open() as fh:
+        return list(csv.DictReader(fh))
+
+
+def half_medians(rows: list[dict], metric: str) -> tuple[float, float]:
+    """The metric's median over the strides before the arch and over those well inside it."""
+    def values(keep) -> list[float]:
+        return [float(r[metric]) for r in rows if r[metric] and keep(float(r["t_contact"]))]
+    return float(np.median(values(lambda t: t < ARCH_START_S))), float(np.median(values(lambda t: t >= ARCH_START_S + 0.5)))
+
+
+def test_the_arched_half_opens_the_back_against_the_pelvis(analysed):
+    """The clip's warp bends the trunk 8° back over the lowest third of the trunk: against
+    the trunk axis the pelvic line tips forward and the thorax opens against the pelvis."""
+    rows = stride_rows(analysed)
+    pelvic_before, pelvic_after = half_medians(rows, "pelvic_deg")
+    opening_before, opening_after = half_medians(rows, "thorax_pelvis_deg")
+    assert pelvic_after - pelvic_before < -4.0  # measured −6.5°
+    assert opening_after - opening_before > 2.0  # measured +4.2°
+    summary = json.loads((analysed / "summary.json").read_text())
+    rib = summary["rib_cage"]
+    assert rib["measured"] is True and rib["quality"] >= 0.3
+    assert rib["thorax_pelvis_deg"]["n"] >= 0.7 * summary["strides"]
+
+
+def test_the_outline_travels_in_the_landmark_stream(analysed):
+    with np.load(analysed / "landmarks.npz") as data:
+        outline, has_pose = data["outline"], data["has_pose"]
+    assert outline.shape == (len(has_pose), PACKED_SIZE)
+    read = ~np.isnan(outline[:, 0])
+    assert not read[~has_pose].any() and read[has_pose].mean() > 0.9
+
+
+def test_the_rib_cage_way_alone_finds_the_arch(analysed, tmp_path):
+    """Replayed with `ribs_down` reading the outline only (no trunk lean): it speaks in the
+    arched half, after a calibration on the first 8 s."""
+    rules = tmp_path / "rib_cage_only.toml"
+    rules.write_text(RIB_CAGE_ONLY)
+    result = run_cli("analyze", "--landmarks", analysed / "landmarks.npz", "--rules", rules,
+                     "--calibration-s", "8", "--out", tmp_path / "s")
+    assert result.returncode == 0, result.stderr
+    cues = json.loads((tmp_path / "s" / "summary.json").read_text())["cues"]
+    assert cues and all(c["t"] > ARCH_START_S for c in cues)  # measured 17.3 s
+    assert "thorax_pelvis_deg" in cues[0]["reason"] and "pelvic_deg" in cues[0]["reason"]
+
+
+def test_the_rib_cage_way_is_silent_on_normal_running(clips_dir, tmp_path):
+    first = tmp_path / "first"
+    assert run_cli("analyze", clips_dir / "treadmill_side_left.mp4", "--out", first).returncode == 0
+    rules = tmp_path / "rib_cage_only.toml"
+    rules.write_text(RIB_CAGE_ONLY)
+    result = run_cli("analyze", "--landmarks", first / "landmarks.npz", "--rules", rules,
+                     "--calibration-s", "4", "--out", tmp_path / "s")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["baseline"]["ready"] is True and summary["cues"] == []
+    assert abs(summary["rib_cage"]["vs_baseline"]["pelvic_deg"]) < 2.0
+
+
+def test_the_mirrored_arched_clip_gives_the_same_pelvic_shift(analysed, clips_dir, tmp_path):
+    """Facing right instead of left: the back is still the back (shifts measured −6.5° / −6.9°)."""
+    mirrored = write_clip(clips_dir / "treadmill_side_left_then_arched.mp4", tmp_path / "mirrored.avi", flip=True)
+    result = run_cli("analyze", mirrored, "--out", tmp_path / "s")
+    assert result.returncode == 0, result.stderr
+    shifts = []
+    for folder in (analysed, tmp_path / "s"):
+        before, after = half_medians(stride_rows(folder), "pelvic_deg")
+        shifts.append(after - before)
+    assert shifts[1] < -4.0 and shifts[1] == pytest.approx(shifts[0], rel=0.25)

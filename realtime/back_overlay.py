@@ -23,7 +23,7 @@ from pygame import gfxdraw
 from realtime.rib_cage import PELVIC_RANGE, THORACIC_RANGE, RibCageSample
 from realtime.widgets import BACKDROP, GOOD, MUTED, WARN
 
-__all__ = ["MIN_BACK_CONFIDENCE", "BackMarks", "back_marks", "draw_back", "shows_back", "stroke"]
+__all__ = ["BACK_HOLD_S", "MIN_BACK_CONFIDENCE", "BackHold", "BackMarks", "back_marks", "draw_back", "shows_back", "stroke"]
 
 #: Samples below this confidence are not drawn (the tracker's default threshold too).
 MIN_BACK_CONFIDENCE = 0.3
@@ -167,3 +167,25 @@ def draw_back(canvas: pygame.Surface, sample: RibCageSample, to_canvas: ToCanvas
     for seg in (marks.pelvic, marks.thoracic):
         stroke(canvas, colour, seg, line, casing=2)
     return marks
+
+
+#: How long the last clear back stays drawn while the arms hide the back (s).
+BACK_HOLD_S = 0.25
+
+
+class BackHold:
+    """The back to draw each frame: the frame's own when it is clear, else the last clear one
+    for up to `hold_s` — the arms hide the back on about half the frames, and the lines
+    should not flicker on and off."""
+
+    def __init__(self, hold_s: float = BACK_HOLD_S) -> None:
+        self.hold_s = hold_s
+        self._last: RibCageSample | None = None
+
+    def update(self, sample: RibCageSample | None, t: float) -> RibCageSample | None:
+        """The sample to draw at time `t`, given this frame's (None: none)."""
+        if shows_back(sample):
+            self._last = sample
+        elif self._last is not None and not 0.0 <= t - self._last.t <= self.hold_s:
+            self._last = None
+        return self._last

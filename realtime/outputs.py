@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from cues.audio import VoicePlayer
+from realtime.back_overlay import BackHold
 from realtime.digest import GOOD_LEAN, digest
 from realtime.end_screen import draw_end_screen
 from realtime.loop import FrameResult
@@ -137,6 +138,7 @@ class ScreenOutput:
         self.replay = InstantReplay()
         self._last_t: float | None = None
         self._fps = 0.0
+        self.back = BackHold()
 
     def handle(self, result: FrameResult) -> bool:
         """Draw the frame; False when the user asked to quit."""
@@ -171,7 +173,7 @@ class ScreenOutput:
             replay=self.replay.frame_at(result.frame.t),
             checklist=checklist(result),
             trunk_ok=None if lean is None else GOOD_LEAN[0] <= lean <= GOOD_LEAN[1],
-            back=result.analysis.rib_cage,
+            back=self.back.update(result.analysis.rib_cage, result.frame.t),
             arched=result.banner is not None and result.banner.id == ARCHING_CUE,
         )
 

@@ -188,3 +188,16 @@ def test_guide_continues_the_pelvic_line_up_to_the_thoracic_top():
     assert len(dashes) >= 8
     assert all(np.allclose(d[:, 0], 100.0) for d in dashes)  # on the pelvic line's extension
     assert dashes[0][0, 1] < 160.0 and dashes[-1][1, 1] >= 60.0 - 1e-9
+
+
+def test_a_clear_back_is_held_briefly_while_the_arms_hide_it(sample):
+    hold = bo.BackHold(hold_s=0.25)
+    t0 = sample.t
+    assert hold.update(sample, t0) is sample
+    assert hold.update(None, t0 + 0.2) is sample  # an arm crossed the back: keep the last one
+    blurred = replace(sample, confidence=0.1)
+    assert hold.update(blurred, t0 + 0.24) is sample  # unclear counts as hidden
+    assert hold.update(None, t0 + 0.3) is None  # too old: gone
+    assert hold.update(None, t0 + 0.1) is None  # and not brought back
+    assert hold.update(sample, t0 + 0.4) is sample
+    assert hold.update(None, t0 - 5.0) is None  # time went back (a new session): dropped

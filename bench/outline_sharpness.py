@@ -11,6 +11,8 @@ Variants (`--variants`, comma-separated names):
 
 - `pose`: the pose model's own mask (today's app), and the same mask read at other
   levels than 0.5 (`--edges`, e.g. `pose@0.7`);
+- `smoothed` (a diagnostic): the pose mask read with the app's One Euro-smoothed
+  landmarks instead of the raw ones (does the flicker come from the landmarks?);
 - `pose-crop`: the pose mask cut to the trunk crop below and resized to 256 px (a check
   of the crop's coordinates: it should read like `pose`);
 - `guided`: the pose mask in the trunk crop, refined by a guided filter on the crop's
@@ -21,6 +23,8 @@ Variants (`--variants`, comma-separated names):
   read from that crop's mask with the landmarks moved into crop pixels;
 - `pose2`: the mask of a second pose model with `model_complexity=2` (with the normal
   model's landmarks, and `pose2/own` with its own landmarks: what adopting it means).
+  Skipped when `pose_landmark_heavy.tflite` is absent: the mediapipe wheel bundles only
+  the complexity-1 model and would download the heavy one.
 
 Reported per variant, on the clip (runner faces left) and its mirror (faces right):
 the share of frames with a sample and with confidence ≥ 0.3; for `thorax_pelvis_deg`,
@@ -29,7 +33,15 @@ p10..p90 of the per-frame values and of the 1-second medians, second half (t ≥
 median, the shift, the shift over the first half's 1-s p10..p90 spread ("clarity"),
 and how far the clip's and the mirror's shifts disagree (% of their mean); and the
 variant's extra time per frame (ms, perf_counter around the extra work only: crop,
-resize, second model; for `pose2`, its model time minus the normal model's).
+resize, second model; for `pose2`, its model time minus the normal model's; variants
+run side by side, so time the one you care about alone with `--variants`).
+
+Also, to tell noise from signal: the back edge's ramp (sharpness) and frame-to-frame
+flicker; each value's per-frame σ and its frame-to-frame (white) part; the frame-by-frame
+clip-vs-mirror difference (the same image flipped: what differs is measurement noise);
+a block-bootstrap standard error of each shift (stride-long blocks) and of the
+clip-vs-mirror disagreement (paired); and the spread of stride-long medians beside the
+1-s ones (a 1-s bin holds 1.4 strides, so it mixes gait phases unevenly).
 
     .venv/bin/python bench/outline_sharpness.py [--mirror /tmp/arched_mirror.avi]
 
@@ -44,10 +56,10 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -60,6 +72,7 @@ ARCH_START_S = 12.0  # the arched half starts here
 SECOND_HALF_S = 12.5  # ... and is read from here (past the warp's onset)
 MIN_CONFIDENCE = 0.3  # as `RibCageTracker`
 METRICS = ("thorax_pelvis_deg", "pelvic_deg", "lumbar_arch")
+STRIDE_S = 2 * 60.0 / 168.9  # the clip's stride (clips README: 168.9 steps/min)
 CROP_PX = 256  # side of the trunk crop given to the crop variants
 
 
@@ -129,8 +142,8 @@ def trunk_crop(pose, pad: float, out: int = CROP_PX) -> Crop | None:
     if frame is None:
         return None
     centre = frame.origin + 0.5 * frame.length * frame.axis
-    size = int(round((1.0 + 2.0 * pad) * frame.length))
-    x0, y0 = (int(round(c - size / 2.0)) for c in centre)
+    size = round((1.0 + 2.0 * pad) * frame.length)
+    x0, y0 = (round(float(c) - size / 2.0) for c in centre)
     return Crop(x0, y0, size, out)
 
 
@@ -189,6 +202,29 @@ class PoseMask(Variant):
     def run(self, fr: Frame) -> Readings:
         self.extra_ms.append(0.0)
         return {self._label(e): (fr.mask, fr.pose, e) for e in self.edges}
+
+
+class SmoothedLandmarks(Variant):
+    """A diagnostic, not a mask: the pose mask read with the app's One Euro-smoothed
+    landmarks (`realtime.smoothing.PoseSmoother`, causal) instead of the raw ones. If the
+    values steady much, the flicker comes from the landmarks, not from the mask."""
+
+    name = "pose/smoothed-landmarks"
+
+    def __init__(self) -> None:
+        super().__init__()
+        from realtime.smoothing import PoseSmoother
+
+        self._smoother = PoseSmoother()
+
+    def labels(self) -> list[str]:
+        return [self.name]
+
+    def run(self, fr: Frame) -> Readings:
+        start = time.perf_counter()
+        pose = self._smoother.update(fr.t, fr.pose)
+        self.extra_ms.append((time.perf_counter() - start) * 1e3)
+        return {self.name: (fr.mask, pose, 0.5)}
 
 
 class PoseMaskCrop(Variant):
@@ -343,6 +379,8 @@ def build_variants(a: argparse.Namespace) -> list[Variant]:
     for name in a.variants.split(","):
         if name == "pose":
             out.append(PoseMask(sorted({0.5, *edges})))
+        elif name == "smoothed":
+            out.append(SmoothedLandmarks())
         elif name == "pose-crop":
             out.append(PoseMaskCrop(pads[0]))
         elif name == "guided":
@@ -381,10 +419,14 @@ class Series:
     """One label's samples over a clip."""
 
     n_frames: int = 0
+    index: list[int] = field(default_factory=list)  # frame index of each sample
     t: list[float] = field(default_factory=list)
     values: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METRICS})
     confidence: list[float] = field(default_factory=list)
+    ramp: list[float] = field(default_factory=list)  # back edge's 0.8→0.2 ramp, trunk lengths
     outline_ms: list[float] = field(default_factory=list)
+    #: frame index → the back edge's depth at each level (trunk lengths), every outline
+    back: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -396,18 +438,19 @@ class Pass:
     pose_ms: list[float]
 
 
-def run_pass(path: Path, flip: bool, variants: list[Variant], limit_s: float | None) -> Pass:
+def run_pass(path: Path, flip: bool, facing: str, variants: list[Variant], limit_s: float | None) -> Pass:
+    """Every frame of a clip (mirrored on the fly when `flip`), the runner facing `facing`."""
     import cv2
 
     from realtime.estimator import pose_from_mediapipe
     from realtime.rib_cage import rib_cage_from_outline, trunk_outline
 
-    facing = "right" if flip else "left"
     model = make_pose_model(1)
     labels = [lab for v in variants for lab in v.labels()]
     series = {lab: Series() for lab in labels}
     pose_ms: list[float] = []
-    for t, bgr in frames(path, flip):
+    back_is_right = facing == "left"  # the back lies along TrunkFrame.normal (image-right)
+    for i, (t, bgr) in enumerate(frames(path, flip)):
         if limit_s is not None and t >= limit_s:
             break
         for s in series.values():
@@ -430,11 +473,16 @@ def run_pass(path: Path, flip: bool, variants: list[Variant], limit_s: float | N
                     outline = trunk_outline(m, p)
                 s = series[label]
                 s.outline_ms.append((time.perf_counter() - start) * 1e3)
-                sample = None if outline is None else rib_cage_from_outline(outline, facing)
+                if outline is None:
+                    continue
+                s.back[i] = outline.right if back_is_right else outline.left
+                sample = rib_cage_from_outline(outline, facing)
                 if sample is None:
                     continue
+                s.index.append(i)
                 s.t.append(t)
                 s.confidence.append(sample.confidence)
+                s.ramp.append(outline.ramp_right if back_is_right else outline.ramp_left)
                 for metric in METRICS:
                     s.values[metric].append(getattr(sample, metric))
     model.close()
@@ -454,6 +502,8 @@ class Shift:
     sec_p10: float
     sec_p90: float
     second: float
+    stride_width: float  # p10..p90 width of the first half's stride-long medians
+    shift_se: float  # bootstrap standard error of the shift (stride-long blocks)
 
     @property
     def shift(self) -> float:
@@ -464,15 +514,40 @@ class Shift:
         spread = self.sec_p90 - self.sec_p10
         return self.shift / spread if spread > 0 else math.nan
 
+    @property
+    def stride_clarity(self) -> float:
+        return self.shift / self.stride_width if self.stride_width > 0 else math.nan
 
-def second_medians(t: np.ndarray, v: np.ndarray, t0: float, t1: float, min_n: int = 3) -> np.ndarray:
-    """Medians of `v` over each whole second in [t0, t1) with at least `min_n` values."""
+
+def bin_medians(t: np.ndarray, v: np.ndarray, t0: float, t1: float, width: float = 1.0,
+                min_n: int = 3) -> np.ndarray:
+    """Medians of `v` over consecutive bins of `width` seconds from `t0` (whole bins before
+    `t1`) with at least `min_n` values each."""
     out = []
-    for a in np.arange(t0, t1, 1.0):
-        inside = (t >= a) & (t < a + 1.0)
+    for a in np.arange(t0, t1 - width + 1e-9, width):
+        inside = (t >= a) & (t < a + width)
         if inside.sum() >= min_n:
             out.append(np.median(v[inside]))
     return np.asarray(out)
+
+
+def block_bootstrap_se(t: np.ndarray, v: np.ndarray, first: np.ndarray, second: np.ndarray,
+                       n_boot: int = 400, seed: int = 0) -> float:
+    """Standard error of median(second) − median(first), resampling stride-long blocks of
+    frames within each half (the values are correlated over a stride, so frames are not
+    independent draws)."""
+    rng = np.random.default_rng(seed)
+    halves = []
+    for sel in (first, second):
+        blocks = np.floor(t[sel] / STRIDE_S).astype(int)
+        vals = v[sel]
+        halves.append([vals[blocks == b] for b in np.unique(blocks)])
+    shifts = []
+    for _ in range(n_boot):
+        meds = [np.median(np.concatenate([blocks[i] for i in rng.integers(0, len(blocks), len(blocks))]))
+                for blocks in halves]
+        shifts.append(meds[1] - meds[0])
+    return float(np.std(shifts))
 
 
 def shift_of(s: Series, metric: str) -> Shift | None:
@@ -481,13 +556,15 @@ def shift_of(s: Series, metric: str) -> Shift | None:
     first, second = good & (t < ARCH_START_S), good & (t >= SECOND_HALF_S)
     if first.sum() < 10 or second.sum() < 10:
         return None
-    secs = second_medians(t[first], v[first], 0.0, ARCH_START_S)
-    if secs.size < 3:
+    secs = bin_medians(t[first], v[first], 0.0, ARCH_START_S)
+    strides = bin_medians(t[first], v[first], 0.0, ARCH_START_S, STRIDE_S)
+    if secs.size < 3 or strides.size < 3:
         return None
     f10, f90 = np.percentile(v[first], [10, 90])
     s10, s90 = np.percentile(secs, [10, 90])
+    r10, r90 = np.percentile(strides, [10, 90])
     return Shift(float(np.median(v[first])), float(f10), float(f90), float(s10), float(s90),
-                 float(np.median(v[second])))
+                 float(np.median(v[second])), float(r90 - r10), block_bootstrap_se(t, v, first, second))
 
 
 def disagreement(a: Shift | None, b: Shift | None) -> float:
@@ -496,6 +573,76 @@ def disagreement(a: Shift | None, b: Shift | None) -> float:
         return math.nan
     mean = (abs(a.shift) + abs(b.shift)) / 2.0
     return 100.0 * abs(a.shift - b.shift) / mean if mean > 0 else math.nan
+
+
+def paired_disagreement_se(a: Series, b: Series, metric: str, n_boot: int = 400, seed: int = 0) -> float:
+    """The sampling error of `disagreement` (percentage points) by a paired block bootstrap:
+    the same stride-long blocks of frames are drawn for both clips (they are the same
+    footage, so their errors are correlated and must not be taken as independent)."""
+    rng = np.random.default_rng(seed)
+    cols = []
+    for s in (a, b):
+        t, v, c = np.asarray(s.t), np.asarray(s.values[metric]), np.asarray(s.confidence)
+        good = c >= MIN_CONFIDENCE
+        block = np.floor(t / STRIDE_S).astype(int)
+        cols.append((block, v, good & (t < ARCH_START_S), good & (t >= SECOND_HALF_S)))
+    ids = [np.unique(np.concatenate([col[0][col[k]] for col in cols])) for k in (2, 3)]
+    out = []
+    for _ in range(n_boot):
+        draw = [rng.choice(i, i.size) for i in ids]
+        shifts = []
+        for block, v, first, second in cols:
+            meds = []
+            for sel, d in ((first, draw[0]), (second, draw[1])):
+                counts = np.bincount(d, minlength=block.max() + 1)
+                weights = counts[block[sel]]  # each frame as many times as its block was drawn
+                meds.append(np.median(np.repeat(v[sel], weights)) if weights.sum() else math.nan)
+            shifts.append(meds[1] - meds[0])
+        mean = (abs(shifts[0]) + abs(shifts[1])) / 2.0
+        out.append(100.0 * abs(shifts[0] - shifts[1]) / mean if mean > 0 else math.nan)
+    out = np.asarray(out)
+    return float(np.nanstd(out))
+
+
+def white_sigma(index: np.ndarray, v: np.ndarray) -> float:
+    """The frame-to-frame (white) part of a series' noise: from the second differences
+    v[i] − (v[i−1] + v[i+1]) / 2 over consecutive frames, robust σ (1.4826·MAD-about-0,
+    / √1.5, the variance of that difference for white noise of σ = 1). Slow changes
+    (the stride's shape, the arch itself) hardly enter it."""
+    where = {int(i): k for k, i in enumerate(index)}
+    d2 = [v[k] - (v[where[i - 1]] + v[where[i + 1]]) / 2.0
+          for i, k in where.items() if i - 1 in where and i + 1 in where]
+    d2 = np.asarray(d2, dtype=float)
+    d2 = d2[np.isfinite(d2)]
+    return float(1.4826 * np.median(np.abs(d2)) / math.sqrt(1.5)) if d2.size >= 10 else math.nan
+
+
+def robust_sigma(v: np.ndarray) -> float:
+    """σ from the p10..p90 width (normal: 2.563 σ)."""
+    if v.size < 10:
+        return math.nan
+    p10, p90 = np.percentile(v, [10, 90])
+    return float((p90 - p10) / 2.563)
+
+
+def first_half_confident(s: Series) -> np.ndarray:
+    t, c = np.asarray(s.t), np.asarray(s.confidence)
+    return (c >= MIN_CONFIDENCE) & (t < ARCH_START_S)
+
+
+def edge_jitter(s: Series, fps: float = 30.0) -> float:
+    """`white_sigma` of the back edge's depth, pooled over the levels, first half (trunk
+    lengths): how much the outline itself flickers from frame to frame."""
+    keys = sorted(k for k in s.back if k / fps < ARCH_START_S)
+    d2 = []
+    for i in keys:
+        if i - 1 in s.back and i + 1 in s.back:
+            d2.append(s.back[i] - (s.back[i - 1] + s.back[i + 1]) / 2.0)
+    if not d2:
+        return math.nan
+    d = np.concatenate(d2)
+    d = d[np.isfinite(d)]
+    return float(1.4826 * np.median(np.abs(d)) / math.sqrt(1.5)) if d.size >= 10 else math.nan
 
 
 def pct(x: list[float], q: float) -> float:
@@ -523,6 +670,61 @@ def coverage_table(passes: dict[str, Pass], labels: list[str], owner: dict[str, 
               f"{pct(p.pose_ms, 95):.1f} ms p95")
 
 
+def noise_table(passes: dict[str, Pass], labels: list[str]) -> None:
+    """How sharp and how steady each variant's outline is, and how much of each value's
+    per-frame spread is frame-to-frame flicker (the part a sharper mask could remove)
+    rather than slow change over the stride. First half, confident samples."""
+    print("\n### Noise (first half): edge ramp and flicker; per-frame σ (robust, from p10..p90) "
+          "and its frame-to-frame part (σ of the white part)\n")
+    head = " | ".join(f"{m} σ | {m} flicker σ" for m in METRICS)
+    print(f"| variant | clip | back-edge ramp p50 (L) | back-edge flicker σ (L) | {head} |")
+    print("|---|---|---|---|" + "---|" * (2 * len(METRICS)))
+    for label in labels:
+        for clip, p in passes.items():
+            s = p.series[label]
+            ok = first_half_confident(s)
+            idx = np.asarray(s.index)[ok]
+            cells = []
+            for metric in METRICS:
+                d = DIGITS[metric]
+                v = np.asarray(s.values[metric])[ok]
+                cells += [f"{robust_sigma(v):.{d}f}", f"{white_sigma(idx, v):.{d}f}"]
+            ramp = np.asarray(s.ramp)[ok]
+            print(f"| {label} | {clip} | {np.nanmedian(ramp) if ramp.size else math.nan:.3f} | "
+                  f"{edge_jitter(s):.4f} | " + " | ".join(cells) + " |")
+
+
+def confident_by_frame(s: Series, metric: str) -> dict[int, float]:
+    return {int(i): v for i, v, c in zip(s.index, s.values[metric], s.confidence) if c >= MIN_CONFIDENCE}
+
+
+def mirror_table(passes: dict[str, Pass], labels: list[str]) -> None:
+    """Frame by frame, clip vs mirror: the mirror is the very same image flipped, so
+    whatever the runner's body does shows the same on both; the difference is what the
+    model (landmarks and mask) makes of the flip: measurement noise. σ/√2 is that noise
+    per clip, if independent."""
+    if len(passes) < 2:
+        return
+    a, b = list(passes.values())[:2]
+    print("\n### Frame by frame, clip vs mirror (frames confident on both): robust σ of the "
+          "difference, and σ/√2 = the measurement noise per frame\n")
+    head = " | ".join(f"{m} diff σ | noise σ" for m in METRICS)
+    print(f"| variant | paired frames | {head} |")
+    print("|---|---|" + "---|" * (2 * len(METRICS)))
+    for label in labels:
+        cells, paired = [], 0
+        for metric in METRICS:
+            va, vb = confident_by_frame(a.series[label], metric), confident_by_frame(b.series[label], metric)
+            both = sorted(set(va) & set(vb))
+            paired = len(both)
+            diff = np.asarray([va[i] - vb[i] for i in both])
+            sigma = robust_sigma(diff)
+            d = DIGITS[metric]
+            cells += [f"{sigma:.{d}f}", f"{sigma / math.sqrt(2):.{d}f}"]
+        n = max(a.series[label].n_frames, 1)
+        print(f"| {label} | {paired / n:.0%} | " + " | ".join(cells) + " |")
+
+
 def metric_table(passes: dict[str, Pass], labels: list[str], metric: str) -> None:
     d = DIGITS[metric]
     print(f"\n### {metric}\n")
@@ -546,26 +748,50 @@ def metric_table(passes: dict[str, Pass], labels: list[str], metric: str) -> Non
 
 def summary_table(passes: dict[str, Pass], labels: list[str]) -> None:
     names = list(passes)
-    print("\n### Summary (shift clip / mirror; disagreement; clarity = shift / 1st-half 1-s p10..p90 width, "
-          "clip / mirror)\n")
-    head = " | ".join(f"{m} shift | {m} disagree | {m} clarity" for m in METRICS)
+    print("\n### Summary: shift ± bootstrap SE (clip / mirror); clip-vs-mirror disagreement ± its SE (paired bootstrap); "
+          "clarity = shift / first-half p10..p90 width of 1-s medians, and of stride-long medians "
+          "(clip / mirror)\n")
+    head = " | ".join(f"{m} shift | disagree | clarity 1-s | clarity stride" for m in METRICS)
     print(f"| variant | {head} |")
-    print("|---|" + "---|" * (3 * len(METRICS)))
+    print("|---|" + "---|" * (4 * len(METRICS)))
     for label in labels:
         cells = []
         for metric in METRICS:
             d = DIGITS[metric]
             sh = [shift_of(passes[c].series[label], metric) for c in names]
             if any(x is None for x in sh):
-                cells += ["–", "–", "–"]
+                cells += ["–"] * 4
                 continue
-            cells.append(" / ".join(f"{x.shift:+.{d}f}" for x in sh))
-            cells.append(f"{disagreement(*sh[:2]):.0f}%" if len(sh) >= 2 else "–")
+            cells.append(" / ".join(f"{x.shift:+.{d}f}±{x.shift_se:.{d}f}" for x in sh))
+            if len(sh) >= 2:
+                se = paired_disagreement_se(passes[names[0]].series[label], passes[names[1]].series[label], metric)
+                cells.append(f"{disagreement(*sh[:2]):.0f}±{se:.0f}%")
+            else:
+                cells.append("–")
             cells.append(" / ".join(f"{x.clarity:.2f}" for x in sh))
+            cells.append(" / ".join(f"{x.stride_clarity:.2f}" for x in sh))
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 # --------------------------------------------------------------------------- main
+
+
+def dump(path: Path, passes: dict[str, Pass]) -> None:
+    """Per-frame values of every clip and label, as `clip|label|field` arrays."""
+    out = {}
+    for clip, p in passes.items():
+        out[f"{clip}|pose_ms"] = np.asarray(p.pose_ms)
+        for label, s in p.series.items():
+            key = f"{clip}|{label}"
+            out[f"{key}|index"] = np.asarray(s.index)
+            out[f"{key}|confidence"] = np.asarray(s.confidence)
+            for metric in METRICS:
+                out[f"{key}|{metric}"] = np.asarray(s.values[metric])
+            out[f"{key}|back_index"] = np.asarray(sorted(s.back))
+            out[f"{key}|back"] = np.asarray([s.back[i] for i in sorted(s.back)])
+        for name, ms in p.extra_ms.items():
+            out[f"{clip}|{name}|extra_ms"] = np.asarray(ms)
+    np.savez_compressed(path, **out)
 
 
 def main() -> None:
@@ -575,13 +801,14 @@ def main() -> None:
     ap.add_argument("--mirror", type=Path, default=None,
                     help="the mirrored clip (e.g. made by tests.test_clips.write_clip(flip=True)); "
                          "default: mirror every decoded frame on the fly")
-    ap.add_argument("--variants", default="pose,pose-crop,guided,selfie0,selfie1,pose2")
+    ap.add_argument("--variants", default="pose,smoothed,pose-crop,guided,selfie0,selfie1,pose2")
     ap.add_argument("--edges", default="0.3,0.7", help="mask levels read from the pose mask besides 0.5")
     ap.add_argument("--pads", default="0.6,0.35", help="trunk-crop padding, trunk lengths each side "
                                                       "(the first one also for pose-crop and guided)")
     ap.add_argument("--guided", default="4:0.001,8:0.01", help="guided-filter radius:eps pairs (crop pixels; "
                                                               "image in 0..1)")
     ap.add_argument("--seconds", type=float, default=None, help="read only the first seconds (a quick check)")
+    ap.add_argument("--dump", type=Path, default=None, help="also save the per-frame values (.npz)")
     ap.add_argument("--only", choices=("clip", "mirror"), default=None, help="run one of the two")
     a = ap.parse_args()
 
@@ -598,12 +825,16 @@ def main() -> None:
         variants = build_variants(a)  # fresh models: no tracking state from the other clip
         labels = [lab for v in variants for lab in v.labels()]
         owner = {lab: v.name for v in variants for lab in v.labels()}
-        passes[name] = run_pass(path, flip, variants, a.seconds)
+        passes[name] = run_pass(path, flip, "right" if name == "mirror" else "left", variants, a.seconds)
         for v in variants:
             v.close()
 
+    if a.dump:
+        dump(a.dump, passes)
     print(f"## Outline sharpness: {a.clip} (clip) and its mirror\n")
     coverage_table(passes, labels, owner)
+    noise_table(passes, labels)
+    mirror_table(passes, labels)
     for metric in METRICS:
         metric_table(passes, labels, metric)
     summary_table(passes, labels)

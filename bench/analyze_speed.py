@@ -34,14 +34,16 @@ def bare_loop(clip: str) -> None:
     from cues.rules import load_rules
     from realtime.capture import FileSource
     from realtime.cli import build_parser, build_pipeline, quiet_native_logs
-    from realtime.loop import run_session
     from realtime.session import SessionRecord
 
     quiet_native_logs()
     args = build_parser().parse_args(["analyze", clip])
     with FileSource(clip) as source:
         record = SessionRecord(source=clip, fps=source.fps)
-        run_session(source, build_pipeline(load_rules(None), source, args), record)
+        pipeline = build_pipeline(load_rules(None), source, args)
+        for frame in source:  # one thread: decode, model, coach, next (not run_session's pose thread)
+            result = pipeline.process(frame)
+            record.add(result.row(), result.cue, result.analysis.strides)
     print(f"{len(record.rows)} frames", file=sys.stderr)
 
 

@@ -201,8 +201,9 @@ def stats(rows, latency, pose_ms, dropped: int) -> dict:
     return {
         "produced": produced,
         "processed": len(rows),
+        "drawn": len(latency),  # processed and shown with their overlay
         "dropped": dropped,
-        "processed_pct": 100.0 * len(rows) / produced if produced else 0.0,
+        "processed_pct": 100.0 * len(latency) / produced if produced else 0.0,
         "latency_p50": float(np.median(latency)),
         "latency_p95": float(np.percentile(latency, 95)),
         "pose_p50": float(np.median(pose_ms)),
@@ -258,12 +259,12 @@ def main() -> None:
         warm = [rss for t, rss, _ in sampler.samples if t >= 60.0] or [sampler.samples[0][1]]
         end, peak = sampler.samples[-1][1], max(p for _, _, p in sampler.samples)
         print(f"\n{a.seconds:.0f} s live at {fps:g} fps: {result['processed']} of {result['produced']} frames "
-              f"processed ({result['processed_pct']:.1f} %); RSS after 1 min {warm[0]:.1f} MB, lowest after that "
+              f"processed, {result['drawn']} drawn ({result['processed_pct']:.1f} %); RSS after 1 min {warm[0]:.1f} MB, lowest after that "
               f"{min(warm):.1f} MB, highest {max(warm):.1f} MB, at the end {end:.1f} MB; growth from 1 min to the "
               f"end {end - warm[0]:+.1f} MB (from the lowest {end - min(warm):+.1f} MB); peak RSS {peak:.1f} MB")
         return
     loops = {"ribsdown": run_ribsdown, "naive": run_naive}
-    names = {"ribsdown": "ribsdown (capture thread, newest frame)", "naive": "naive demo (one thread)"}
+    names = {"ribsdown": "ribsdown (capture thread, newest frame; model one frame ahead)", "naive": "naive demo (one thread)"}
     results: dict = {}
     for _ in range(a.rounds):
         for fps in (float(f) for f in a.fps.split(",")):
@@ -272,11 +273,11 @@ def main() -> None:
                 results.setdefault((fps, loop), []).append(r)
                 print(f"{fps:g} fps {loop}: {r}", file=sys.stderr, flush=True)
     print(f"\n{a.clip} as an emulated MJPEG webcam, {a.seconds:g} s per run, {a.rounds} round(s)\n")
-    print("| source | loop | frames processed | dropped | processed % | latency p50 ms | latency p95 ms | pose p50 ms | pose p95 ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| source | loop | frames processed | drawn | dropped | drawn % | latency p50 ms | latency p95 ms | pose p50 ms | pose p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for (fps, loop), rs in results.items():
         m = {k: float(np.median([r[k] for r in rs])) for k in rs[0]}
-        print(f"| {fps:g} fps | {names[loop]} | {m['processed']:.0f} of {m['produced']:.0f} | {m['dropped']:.0f} | "
+        print(f"| {fps:g} fps | {names[loop]} | {m['processed']:.0f} of {m['produced']:.0f} | {m['drawn']:.0f} | {m['dropped']:.0f} | "
               f"{m['processed_pct']:.1f} | {m['latency_p50']:.1f} | {m['latency_p95']:.1f} | {m['pose_p50']:.1f} | "
               f"{m['pose_p95']:.1f} |")
 

@@ -7,11 +7,12 @@ fast as the CPU allows): only the source and the outputs differ.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from cues.engine import Cue, CueEngine
 from realtime.analysis import FrameAnalysis, FrameAnalyzer, Scene
+from realtime.estimate_ahead import EstimateAhead
 from realtime.pose import Pose
 from realtime.posture import PostureSample
 from realtime.rib_cage import rib_cage_summary
@@ -19,7 +20,7 @@ from realtime.session import FrameRow, SessionRecord
 
 if TYPE_CHECKING:
     from realtime.capture import Frame
-    from realtime.landmarks import LandmarkStream
+    from realtime.landmarks import LandmarkStream, LoggedFrame
 
 
 @dataclass
@@ -53,6 +54,9 @@ class FrameResult:
     pose_ms: float
     raw: Pose | None = None
     timing: FrameTiming | None = None
+    #: A newer frame was already waiting when this one was decided: a screen may skip drawing
+    #: it (the newer one follows at once) rather than show the runner a late picture.
+    superseded: bool = False
 
     @property
     def pose(self) -> Pose | None:
@@ -145,6 +149,16 @@ class Coach:
         }
 
 
+@dataclass(frozen=True)
+class Estimated:
+    """A frame with the model's raw pose: what the pose thread hands to the coach."""
+
+    frame: Frame
+    raw: Pose | None
+    pose_ms: float
+    pose_done_at: float
+
+
 class Pipeline:
     """The model plus the coach: `process(frame) -> FrameResult`."""
 
@@ -152,13 +166,21 @@ class Pipeline:
         self.estimator = estimator
         self.coach = coach
 
+    def estimate(self, frame: Frame) -> Estimated:
+        """The model's part: the frame's raw pose (may run on the pose thread)."""
+        raw = self.estimator.estimate(frame.image, frame.t)
+        return Estimated(frame, raw, self.estimator.last_ms, time.monotonic())
+
+    def decide(self, estimated: Estimated) -> FrameResult:
+        """The coach's part: analysis and cue for an estimated frame."""
+        frame = estimated.frame
+        step = self.coach.step(frame.t, frame.image, estimated.raw)
+        timing = FrameTiming(frame.captured_at, estimated.pose_done_at, time.monotonic())
+        return FrameResult(frame, step.analysis, step.cue, step.banner, estimated.pose_ms, estimated.raw, timing)
+
     def process(self, frame: Frame) -> FrameResult:
         """Run the model on one frame, then the coach."""
-        raw = self.estimator.estimate(frame.image, frame.t)
-        pose_done = time.monotonic()
-        step = self.coach.step(frame.t, frame.image, raw)
-        timing = FrameTiming(frame.captured_at, pose_done, time.monotonic())
-        return FrameResult(frame, step.analysis, step.cue, step.banner, self.estimator.last_ms, raw, timing)
+        return self.decide(self.estimate(frame))
 
     def session_extras(self) -> dict:
         """See `Coach.session_extras`."""
@@ -173,16 +195,24 @@ def run_session(
     duration_s: float | None = None,
     on_frame: Callable[[FrameResult], None] | None = None,
 ) -> SessionRecord:
-    """Process frames until the source ends, `duration_s` passes or an output says stop."""
+    """Process frames until the source ends, `duration_s` passes or an output says stop.
+
+    The model runs one frame ahead on its own thread (`EstimateAhead`); the coach, the
+    record and the outputs run here, in frame order.
+    """
     outputs = list(outputs)
     start = time.perf_counter()
     first_t: float | None = None
+    ahead = EstimateAhead(frames, pipeline.estimate)
     try:
-        for frame in frames:
+        for estimated in ahead:
+            frame = estimated.frame
             first_t = frame.t if first_t is None else first_t
             if duration_s is not None and frame.t - first_t >= duration_s:
                 break
-            result = pipeline.process(frame)
+            result = pipeline.decide(estimated)
+            if ahead.waiting():
+                result = replace(result, superseded=True)
             record.add(result.row(), result.cue, result.analysis.strides)
             if record.landmarks is not None:
                 record.landmarks.add(frame.t, frame.index, result.raw, result.analysis.scene, result.pose_ms)
@@ -194,9 +224,16 @@ def run_session(
             if not carry_on:
                 break
     finally:
+        ahead.close()
         record.wall_s = time.perf_counter() - start
         record.extras = pipeline.session_extras()
     return record
+
+
+def replay_frame(coach: Coach, record: SessionRecord, logged: LoggedFrame) -> None:
+    """One recorded frame through the coach, into the record."""
+    step = coach.replay(logged.t, logged.pose, logged.scene)
+    record.add(frame_row(logged.frame_index, step.analysis, step.cue, logged.pose_ms), step.cue, step.analysis.strides)
 
 
 def replay_session(stream: LandmarkStream, coach: Coach, record: SessionRecord) -> SessionRecord:
@@ -204,9 +241,7 @@ def replay_session(stream: LandmarkStream, coach: Coach, record: SessionRecord) 
     start = time.perf_counter()
     try:
         for logged in stream:
-            step = coach.replay(logged.t, logged.pose, logged.scene)
-            record.add(frame_row(logged.frame_index, step.analysis, step.cue, logged.pose_ms), step.cue,
-                       step.analysis.strides)
+            replay_frame(coach, record, logged)
     finally:
         record.wall_s = time.perf_counter() - start
         record.extras = coach.session_extras()

@@ -149,7 +149,8 @@ class ScreenOutput:
         if result.cue is not None and result.cue.spoken and self.readings.last_stride is not None:
             self.replay.start(t, self.replay_buffer.clip(*self.readings.last_stride))
         shot = self.screenshots is not None and self.screenshots.due(t)
-        if self.screen.visible or shot or self.recorder is not None:  # a minimised window shows nothing
+        # nothing is drawn in a minimised window, nor a frame that a newer one already follows
+        if (self.screen.visible and not result.superseded) or shot or self.recorder is not None:
             self.screen.show(self.view(result, gauges))
             if result.timing is not None:
                 result.timing.shown_at = time.monotonic()

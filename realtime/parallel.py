@@ -1,5 +1,5 @@
 """`analyze` on every core: the model runs in worker processes over parts of the video,
-then ONE coach replays the stitched landmark stream.
+and ONE coach follows the stitched landmark stream as it comes in.
 
 MediaPipe in video mode tracks: each frame's landmarks depend on everything the model saw
 before, and that dependence never fades — a model started even one frame later gives
@@ -320,8 +320,10 @@ class Stitcher:
     the times it would itself have sampled.
     """
 
-    def __init__(self, fps: float, tracker: RollTracker, camera_roll_deg: float | None, locked_at=None) -> None:
+    def __init__(self, fps: float, tracker: RollTracker, camera_roll_deg: float | None, locked_at=None,
+                 on_frame: Callable[[LoggedFrame], None] | None = None) -> None:
         self.fps = fps
+        self.on_frame = on_frame  # told each frame as it is stitched, in order
         self.tracker = tracker
         self.fixed_roll = None if camera_roll_deg is None else RollEstimate(camera_roll_deg, 1.0, 0)
         self.locked_at = locked_at
@@ -349,7 +351,10 @@ class Stitcher:
             roll = self.fixed_roll if self.fixed_roll is not None else self._roll(i, t, c.roll)
             outline = None if np.isnan(c.outline[k, 0]) else c.outline[k]
             pose = Pose(xy=c.xy[k], visibility=c.visibility[k], t=t, outline=outline) if c.has_pose[k] else None
-            self.frames.append(LoggedFrame(t, i, pose, Scene(roll, self._brightness), float(c.pose_ms[k])))
+            frame = LoggedFrame(t, i, pose, Scene(roll, self._brightness), float(c.pose_ms[k]))
+            self.frames.append(frame)
+            if self.on_frame is not None:
+                self.on_frame(frame)
 
     def _roll(self, i: int, t: float, samples: dict[int, tuple[float, float, int]]) -> RollEstimate | None:
         tracker = self.tracker
@@ -387,6 +392,7 @@ def analyze_landmarks(
     estimator_config: EstimatorConfig | None = None,
     source_name: str | None = None,
     on_frames: Callable[[int], None] | None = None,
+    on_frame: Callable[[LoggedFrame], None] | None = None,
 ) -> LandmarkStream:
     """The landmark stream of a video file: the model's pass, on `jobs` processes.
 
@@ -405,7 +411,7 @@ def analyze_landmarks(
         return SegmentJob(str(path), fps, image_size, seg, block, tracker.interval_s, config.camera_roll_deg,
                           estimator_config)
 
-    stitcher = Stitcher(fps, tracker, config.camera_roll_deg)
+    stitcher = Stitcher(fps, tracker, config.camera_roll_deg, on_frame=on_frame)
     try:
         if len(segments) == 1:
             stitcher.locked_at = SimpleNamespace(value=-1)
@@ -489,19 +495,24 @@ def _warn_if_short(path, decoded: int, declared: int | None) -> None:
 def analyze_video(source, coach, record, jobs: int, on_frames: Callable[[int], None] | None = None,
                   block_s: float = BLOCK_S) -> None:
     """`analyze` of a `FileSource` into `record` (its landmark log included): the model's pass
-    on `jobs` processes, then `coach` over the stitched stream.
+    on `jobs` processes, and `coach` over the stitched stream, frame by frame as it is stitched.
 
     The source is only read for its properties, then closed; the model's pass opens the file.
     """
-    from realtime.loop import replay_session
+    from realtime.loop import replay_frame
 
     start = time.perf_counter()
     path, fps, size, declared = source.name, source.fps, source.size, source.frame_count
     source.close()
-    stream = analyze_landmarks(path, jobs, fps=fps, image_size=size, n_frames=declared,
-                               config=coach.analyzer.config, block_s=block_s, on_frames=on_frames)
-    if record.landmarks is not None:
-        for f in stream:
-            record.landmarks.add(f.t, f.frame_index, f.pose, f.scene, f.pose_ms)
-    replay_session(stream, coach, record)
-    record.wall_s = time.perf_counter() - start
+
+    def take(frame: LoggedFrame) -> None:  # the coach works while the workers run the model
+        if record.landmarks is not None:
+            record.landmarks.add(frame.t, frame.frame_index, frame.pose, frame.scene, frame.pose_ms)
+        replay_frame(coach, record, frame)
+
+    try:
+        analyze_landmarks(path, jobs, fps=fps, image_size=size, n_frames=declared, config=coach.analyzer.config,
+                          block_s=block_s, on_frames=on_frames, on_frame=take)
+    finally:
+        record.wall_s = time.perf_counter() - start
+        record.extras = coach.session_extras()

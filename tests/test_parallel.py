@@ -279,6 +279,63 @@ def test_screen_output_stamps_shown_frames_and_skips_a_minimised_window(screen, 
     assert drawn == [] and hidden.timing.shown_at is None
 
 
+def test_a_superseded_frame_is_not_drawn_but_still_handled(screen, monkeypatch):
+    """The model already has a newer frame: this one's picture would only be late."""
+    from dataclasses import replace
+
+    from realtime.outputs import ScreenOutput
+
+    shown = ScreenOutput(screen)
+    drawn = []
+    monkeypatch.setattr(screen, "show", lambda view: drawn.append(view))
+    late = replace(frame_result(1.0), superseded=True)
+    assert shown.handle(late)
+    assert drawn == [] and late.timing.shown_at is None
+    assert len(shown.replay_buffer._frames) == 1  # kept for the instant replay all the same
+    fresh = frame_result(1.04)
+    assert shown.handle(fresh)
+    assert len(drawn) == 1 and fresh.timing.shown_at is not None
+
+
+def test_run_session_marks_a_frame_superseded_only_when_a_newer_one_waits(monkeypatch):
+    """With a slow screen the pose thread gets ahead: those frames are marked, the rest not."""
+    import time
+
+    from realtime.loop import Estimated, run_session
+    from realtime.session import SessionRecord
+
+    class Pipeline:
+        def estimate(self, frame):
+            time.sleep(0.05)  # the model
+            return Estimated(frame, None, 1.0, time.monotonic())
+
+        def decide(self, estimated):
+            time.sleep(0.02)  # the coach (the pose thread, if free, hands over the next frame meanwhile)
+            return frame_result(estimated.frame.t)
+
+        def session_extras(self):
+            return {}
+
+    class SlowScreen:
+        def __init__(self):
+            self.marks = []
+
+        def handle(self, result):
+            self.marks.append(result.superseded)
+            if len(self.marks) == 3:
+                time.sleep(0.3)  # a stall: the (instant) model is done with the next frame by then
+            return True
+
+    from realtime.capture import Frame
+
+    frames = [Frame(np.zeros((4, 4, 3), np.uint8), k / 30, k, 0.0) for k in range(6)]
+    screen = SlowScreen()
+    run_session(frames, Pipeline(), SessionRecord(source="test", fps=30.0), [screen])
+    assert screen.marks[3] is True  # waited behind the stall
+    assert screen.marks[:3] == [False, False, False]  # the model was the slower one
+    assert screen.marks[-1] is False  # the last frame has nothing after it
+
+
 def test_image_blitter_scales_into_one_reused_buffer(screen):
     import pygame
 
@@ -312,6 +369,23 @@ def test_replay_buffer_recycles_its_images_and_hands_out_copies():
         frame[:] = 7
         buffer.push(i / 30, frame, None, None)
     assert clip[-1].image_bgr[0, 0, 0] == 299 % 250  # the clip kept its own copy
+
+
+@pytest.mark.parametrize("shape", [(1280, 720), (720, 1280), (1080, 1920), (600, 800)])
+def test_replay_frames_are_the_pixel_area_average(shape):
+    """Halving (powers of two) and the pixel-area resize (other factors) give the same small image."""
+    import cv2
+
+    from realtime.replay import ReplayBuffer
+
+    image = np.random.default_rng(1).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    image = cv2.GaussianBlur(image, (0, 0), 3)  # a camera image: no pixel-sized checkerboard
+    buffer = ReplayBuffer()
+    buffer.push(0.0, image, None, None)
+    small = buffer._frames[-1].image_bgr
+    assert max(small.shape[:2]) <= buffer.max_side
+    area = cv2.resize(image, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA)
+    assert np.abs(small.astype(int) - area).max() <= 1
 
 
 def test_landmark_log_spills_to_a_file_and_reads_back_exactly(tmp_path, monkeypatch):

@@ -228,6 +228,19 @@ class MemorySampler:
         return True
 
 
+def trend(samples: list[tuple[float, float, float]]) -> str:
+    """Growth robust to the RSS's sample-to-sample swing (the mask's 3.7 MB buffers come and go):
+    the least-squares slope after the first minute, and the median of the last minute against
+    that of the second."""
+    t, rss = np.array([(t, r) for t, r, _ in samples if t >= 60.0]).T
+    if len(t) < 3:
+        return "too short for a trend"
+    slope = np.polyfit(t, rss, 1)[0]
+    second, last = np.median(rss[t <= 120.0]), np.median(rss[t >= t[-1] - 60.0])
+    return (f"trend after 1 min: {slope * 60:+.2f} MB/min ({slope * (t[-1] - t[0]):+.1f} MB over {t[-1] - t[0]:.0f} s); "
+            f"median of the last minute against the second: {last - second:+.1f} MB; sd {rss.std():.1f} MB")
+
+
 def rss_mb() -> tuple[float, float]:
     """(VmRSS, VmHWM) of this process in MB."""
     values = {}
@@ -262,6 +275,7 @@ def main() -> None:
               f"processed, {result['drawn']} drawn ({result['processed_pct']:.1f} %); RSS after 1 min {warm[0]:.1f} MB, lowest after that "
               f"{min(warm):.1f} MB, highest {max(warm):.1f} MB, at the end {end:.1f} MB; growth from 1 min to the "
               f"end {end - warm[0]:+.1f} MB (from the lowest {end - min(warm):+.1f} MB); peak RSS {peak:.1f} MB")
+        print(trend(sampler.samples))
         return
     loops = {"ribsdown": run_ribsdown, "naive": run_naive}
     names = {"ribsdown": "ribsdown (capture thread, newest frame; model one frame ahead)", "naive": "naive demo (one thread)"}

@@ -29,6 +29,7 @@ from realtime.report_facts import (
     LEAN_METRIC,
     Segment,
     StrideFault,
+    back_lines,
     clock,
     deg,
     humanise,
@@ -303,6 +304,7 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
 
     title, subtitle = _title(data)
     paragraphs = "".join(f"<p>{_e(line)}</p>" for line in story(summary, segments, band, faults, near))
+    back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage")))
     if trend is not None:
         trend_html = plots.trend_plot(trend.lean, trend.cues_per_min, trend.current_id, band)
         if len(trend.lean) <= 1:
@@ -316,6 +318,7 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
         f"<section><h2>Trunk lean</h2>{lean_html}</section>",
         f"<section><h2>Hip extension and cadence</h2>{stride_html}</section>",
         f"<section><h2>Strides at fault</h2>{_fault_table(faults)}</section>",
+        f"<section><h2>Your back</h2>{back_html}</section>",
         stills_html(data, faults, band),
         f"<section><h2>Camera set-up</h2>{_setup_list(summary.get('setup') or [])}</section>",
         f"<section><h2>Across your sessions</h2>{trend_html}</section>",

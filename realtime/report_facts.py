@@ -35,9 +35,14 @@ METRIC_WORDS: dict[str, str] = {
     "contact_time_s": "contact time",
     "foot_ahead_of_hip": "foot ahead of hip",
     "vertical_oscillation": "vertical oscillation",
+    "thorax_pelvis_deg": "thorax–pelvis angle",
+    "pelvic_deg": "pelvic line",
+    "lumbar_arch": "lumbar arch",
+    "rib_flare": "rib flare",
+    "rib_cage_quality": "clear outline",
 }
 _UNITS = {"cadence_spm": " steps/min", "contact_time_s": " s", "extension_coupling": "", "foot_ahead_of_hip": "",
-          "vertical_oscillation": ""}
+          "vertical_oscillation": "", "lumbar_arch": "", "rib_flare": "", "rib_cage_quality": ""}
 
 
 @dataclass(frozen=True)
@@ -335,4 +340,31 @@ def story(
             lines.append(f"{n_bad} of {near_strides} strides of the leg nearest the camera were at fault ({detail}).")
         else:
             lines.append(f"None of the {near_strides} strides of the leg nearest the camera was at fault.")
+    return lines
+
+
+
+def back_lines(rib: dict[str, Any] | None) -> list[str]:
+    """The report's words on the back and the rib cage, from summary.json's `rib_cage`."""
+    if not rib or not rib.get("measured"):
+        return ["Your back's outline was not read in this session (no segmentation mask: an old "
+                "recording, or nobody in view)."]
+    quality = rib.get("quality")
+    lines = [f"Your back's outline was clear in {quality:.0%} of a stride's frames (median); "
+             "where an arm crossed it or the top was loose, it was left out."] if quality is not None else []
+    rel = rib.get("vs_baseline") or {}
+    opening, pelvis = rel.get("thorax_pelvis_deg"), rel.get("pelvic_deg")
+    if opening is None or pelvis is None:
+        lines.append("Its angles are read against your own baseline, which needs a calibrated run "
+                     "(20 s of steady running); this session had none, so they are kept but not judged.")
+        return lines
+    if opening > 4.0 and pelvis < -4.0:
+        verdict = "more arched than your baseline: the upper back opened against the pelvis"
+    elif abs(opening) <= 2.0 and abs(pelvis) <= 2.0:
+        verdict = "as at your baseline"
+    else:
+        verdict = "a little off your baseline, within what one run scatters"
+    lines.append(f"Over the session your back was {verdict} (thorax–pelvis angle {deg(opening)}, "
+                 f"pelvic line {deg(pelvis)} against your baseline; arching opens the first and tips the second "
+                 "forward).")
     return lines

@@ -19,7 +19,7 @@ from cues.rules import load_rules
 from realtime import history_cli
 from realtime.errors import UserError
 from realtime.report import REPORT_NAME, write_report
-from realtime.report_facts import band_text, clock, deg, lean_band, lean_segments
+from realtime.report_facts import back_lines, band_text, clock, deg, lean_band, lean_segments
 from realtime.store import SessionStore
 from tests.sessions import ARCHED_CLIP, arched_session, copy_session
 
@@ -80,6 +80,8 @@ def test_report_content(recorded):
     assert f"good band {band_text(lean_band(load_rules()))}" in page  # from the shipped rules: −2…15°
     assert "Strides at fault" in page and "trunk lean at midstance" in page
     assert "No camera set-up problems" in page
+    assert "Your back" in page and "outline was clear in" in page  # 12 s before the arch: no baseline
+    assert "kept but not judged" in page
     assert external_references(page) == []
     assert "<img" not in page  # no session.mp4 in the folder: no stills, no complaint
 
@@ -136,6 +138,19 @@ def test_lean_segments_find_the_drop():
     assert segments[1].t0 == pytest.approx(12.0, abs=0.3)
     assert segments[0].median == pytest.approx(4.0, abs=1.0) and segments[1].median == pytest.approx(-3.0, abs=1.0)
     assert len(lean_segments(t, np.full(t.size, 4.0))) == 1
+
+
+def test_back_wording():
+    assert "not read" in back_lines({"measured": False})[0]
+    arched = back_lines({"measured": True, "quality": 0.5,
+                         "vs_baseline": {"thorax_pelvis_deg": 6.6, "pelvic_deg": -6.9}})
+    assert arched[0].startswith("Your back's outline was clear in 50%")
+    assert "more arched than your baseline" in arched[1] and "+7°" in arched[1] and "\u22127°" in arched[1]
+    same = back_lines({"measured": True, "quality": 0.4, "vs_baseline": {"thorax_pelvis_deg": 0.3, "pelvic_deg": 0.2}})
+    assert "as at your baseline" in same[1]
+    one_sided = back_lines({"measured": True, "quality": 0.4,
+                            "vs_baseline": {"thorax_pelvis_deg": 6.0, "pelvic_deg": -1.0}})
+    assert "within what one run scatters" in one_sided[1]
 
 
 def test_wording():

@@ -243,14 +243,13 @@ class PoseMaskCrop(Variant):
         import cv2
 
         start = time.perf_counter()
-        crop = trunk_crop(fr.pose, self.pad)
-        if crop is None:
+        try:
+            crop = trunk_crop(fr.pose, self.pad)
+            if crop is None:
+                return {}
+            return {self.labels()[0]: (crop.cut(fr.mask, cv2.INTER_LINEAR), crop.pose(fr.pose), 0.5)}
+        finally:
             self.extra_ms.append((time.perf_counter() - start) * 1e3)
-            return {}
-        mask = crop.cut(fr.mask, cv2.INTER_LINEAR)
-        pose = crop.pose(fr.pose)
-        self.extra_ms.append((time.perf_counter() - start) * 1e3)
-        return {self.labels()[0]: (mask, pose, 0.5)}
 
 
 class Guided(Variant):
@@ -302,15 +301,14 @@ class Selfie(Variant):
         import cv2
 
         start = time.perf_counter()
-        crop = trunk_crop(fr.pose, self.pad)
-        if crop is None:
+        try:
+            crop = trunk_crop(fr.pose, self.pad)
+            if crop is None:
+                return {}
+            mask = self._model.process(crop.cut(fr.rgb, cv2.INTER_AREA)).segmentation_mask
+            return {} if mask is None else {self.name: (mask, crop.pose(fr.pose), 0.5)}
+        finally:
             self.extra_ms.append((time.perf_counter() - start) * 1e3)
-            return {}
-        rgb = crop.cut(fr.rgb, cv2.INTER_AREA)
-        mask = self._model.process(rgb).segmentation_mask
-        pose = crop.pose(fr.pose)
-        self.extra_ms.append((time.perf_counter() - start) * 1e3)
-        return {} if mask is None else {self.name: (mask, pose, 0.5)}
 
     def close(self) -> None:
         self._model.close()

@@ -18,6 +18,7 @@ from realtime.gait import GaitEvent, GaitTracker
 from realtime.pose import Pose
 from realtime.posture import PostureAnalyzer, PostureSample
 from realtime.rib_cage import (
+    STRIDE_METRICS,
     RibCageSample,
     RibCageTracker,
     TrunkOutline,
@@ -90,9 +91,6 @@ def person_box(pose: Pose, image_size: tuple[int, int], pad: float = 0.25) -> tu
     w, h = image_size
     return (int(max(0, x0 - dx)), int(max(0, y0 - dy)), int(min(w, x1 + dx)), int(min(h, y1 + dy)))
 
-
-#: The per-stride rib-cage medians merged into `StrideMetrics` (`RibCageTracker.stride_values` keys).
-RIB_CAGE_METRICS = ("thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare", "rib_cage_quality")
 
 #: A stride whose cadence is this far from the recent median is a missed or a false event.
 MAX_CADENCE_DEVIATION = 0.25
@@ -191,7 +189,7 @@ class FrameAnalyzer:
         if not self._outlines_seen:
             return m
         values = self.rib_cage.stride_values(m.t_contact, m.t_next_contact)
-        return replace(m, **{name: values[name] for name in RIB_CAGE_METRICS})
+        return replace(m, **{name: values[name] for name in STRIDE_METRICS})
 
     def _gait(self, t: float, pose: Pose | None, sample: PostureSample) -> list[GaitEvent]:
         if sample.facing is None:

@@ -515,6 +515,12 @@ STRIDE_VALUES: tuple[str, ...] = (
 )
 
 
+#: The per-stride rib-cage values summarised in summary.json's `rib_cage` section.
+SUMMARY_METRICS: tuple[str, ...] = ("thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare")
+#: The `stride_values` merged into each stride's `StrideMetrics` (fields of the same names).
+STRIDE_METRICS: tuple[str, ...] = (*SUMMARY_METRICS, "rib_cage_quality")
+
+
 class RibCageTracker:
     """Keeps the last `span_s` seconds of samples; per-stride medians on demand.
 
@@ -557,8 +563,6 @@ class RibCageTracker:
 
 # --------------------------------------------------------------------------- session
 
-#: The per-stride rib-cage values summarised in summary.json's `rib_cage` section.
-SUMMARY_METRICS: tuple[str, ...] = ("thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare")
 
 
 def _spread(values: list[float]) -> dict[str, float] | None:

@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from realtime.analysis import RIB_CAGE_METRICS
 from realtime.calibration import Calibration, is_fault
+from realtime.rib_cage import STRIDE_METRICS
 from realtime.stride_metrics import METRICS, StrideMetrics
 from realtime.synthetic import RunnerSpec, generate
 from tests.test_stride_metrics import measure_run
@@ -132,7 +132,7 @@ def test_relative_values_after_calibration() -> None:
     after = [m for t, m in strides if t > base["t_end"]]  # type: ignore[index]
     for m in after:
         rel = cal.relative(m)
-        assert set(rel) == set(METRICS) - set(RIB_CAGE_METRICS)  # the synthetic runner has no outline
+        assert set(rel) == set(METRICS) - set(STRIDE_METRICS)  # the synthetic runner has no outline
         for name in rel:
             assert rel[name] == pytest.approx(getattr(m, name) - base[name])  # type: ignore[index]
     arched = [cal.relative(m)["trunk_lean_midstance_deg"] for m in after

@@ -167,16 +167,18 @@ def load_landmarks(path: Path) -> LandmarkStream:
 
 def _frame(a: dict[str, np.ndarray], i: int) -> LoggedFrame:
     t = float(a["t"][i])
-    pose = Pose(xy=a["xy"][i], visibility=a["visibility"][i], t=t, outline=_outline(a, i)) if a["has_pose"][i] else None
+    outline = a["outline"][i] if "outline" in a else None  # files saved before outlines have none
+    pose = pose_from_row(a["has_pose"][i], a["xy"][i], a["visibility"][i], t, outline)
     deg, conf, lines = a["roll"][i]
     roll = None if math.isnan(deg) else RollEstimate(float(deg), float(conf), int(lines))
     brightness = None if math.isnan(a["brightness"][i]) else float(a["brightness"][i])
     return LoggedFrame(t, int(a["frame_index"][i]), pose, Scene(roll, brightness), float(a["pose_ms"][i]))
 
 
-def _outline(a: dict[str, np.ndarray], i: int) -> np.ndarray | None:
-    """Frame i's packed outline, None where it had none (or the file predates outlines)."""
-    column = a.get("outline")
-    if column is None or np.isnan(column[i, 0]):
+def pose_from_row(has_pose: bool, xy: np.ndarray, visibility: np.ndarray, t: float,
+                  outline: np.ndarray | None) -> Pose | None:
+    """A logged frame's raw pose from its row (a NaN outline row: no outline that frame)."""
+    if not has_pose:
         return None
-    return column[i]
+    keep = None if outline is None or np.isnan(outline[0]) else outline
+    return Pose(xy=xy, visibility=visibility, t=t, outline=keep)

@@ -45,8 +45,7 @@ import numpy as np
 
 from realtime.analysis import AnalyzerConfig, FrameAnalyzer, Scene, brightness_due
 from realtime.camera_roll import RollEstimate, RollTracker
-from realtime.landmarks import LandmarkStream, LoggedFrame
-from realtime.pose import Pose
+from realtime.landmarks import LandmarkStream, LoggedFrame, pose_from_row
 
 if TYPE_CHECKING:
     from realtime.estimator import EstimatorConfig
@@ -349,8 +348,7 @@ class Stitcher:
             if i in c.brightness:
                 self._brightness = c.brightness[i]
             roll = self.fixed_roll if self.fixed_roll is not None else self._roll(i, t, c.roll)
-            outline = None if np.isnan(c.outline[k, 0]) else c.outline[k]
-            pose = Pose(xy=c.xy[k], visibility=c.visibility[k], t=t, outline=outline) if c.has_pose[k] else None
+            pose = pose_from_row(c.has_pose[k], c.xy[k], c.visibility[k], t, c.outline[k])
             frame = LoggedFrame(t, i, pose, Scene(roll, self._brightness), float(c.pose_ms[k]))
             self.frames.append(frame)
             if self.on_frame is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -21,10 +22,9 @@ from realtime.digest import SessionDigest, digest
 from realtime.end_screen import draw_end_screen
 from realtime.errors import SourceError
 from realtime.estimate_ahead import EstimateAhead
-from realtime.loop import Coach, Estimator, FrameResult
+from realtime.loop import Coach, Estimated, Estimator, FrameResult, estimate_frame
 from realtime.outputs import ScreenOutput, VoiceOutput
 from realtime.overlay import fit_image
-from realtime.pose import Pose
 from realtime.screen import Screen
 from realtime.session import SessionRecord
 from realtime.widgets import BACKDROP, INK, MUTED, blit_image
@@ -125,21 +125,17 @@ class Kiosk:
 
     def _serve(self, source: FrameSource, duration_s: float | None) -> None:
         try:
-            with EstimateAhead(source, self._estimate) as ahead:  # the model one frame ahead
-                for frame, raw, pose_ms in ahead:
-                    self._now = self._clock_offset + frame.t
-                    self._step(frame, raw, pose_ms)
+            with EstimateAhead(source, partial(estimate_frame, self.estimator)) as ahead:  # the model one frame ahead
+                for estimated in ahead:
+                    self._now = self._clock_offset + estimated.frame.t
+                    self._step(estimated)
                     if self._quit or (duration_s is not None and self._now >= duration_s):
                         return
         except SourceError as err:
             log.warning("camera failed mid-run (%s); reconnecting", err)
 
-    def _estimate(self, frame: Frame) -> tuple[Frame, Pose | None, float]:
-        """The model's part (on the pose thread): the frame, its raw pose, the model's time."""
-        raw = self.estimator.estimate(frame.image, frame.t)
-        return frame, raw, self.estimator.last_ms
-
-    def _step(self, frame: Frame, raw: Pose | None, pose_ms: float) -> None:
+    def _step(self, estimated: Estimated) -> None:
+        frame, raw = estimated.frame, estimated.raw
         self._track_presence(raw is not None)
         if self._session is None and self._seen_since is not None and self._now - self._seen_since >= self.times.start_after_s:
             self._start_session(frame)
@@ -150,7 +146,7 @@ class Kiosk:
         step = coach.step(self._now, frame.image, raw)
         result = FrameResult(
             Frame(frame.image, self._now, frame.index, frame.captured_at), step.analysis, step.cue, step.banner,
-            pose_ms,
+            estimated.pose_ms,
         )
         record.add(result.row(), result.cue, result.analysis.strides)
         if voice is not None:

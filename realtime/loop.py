@@ -159,6 +159,12 @@ class Estimated:
     pose_done_at: float
 
 
+def estimate_frame(estimator: Estimator, frame: Frame) -> Estimated:
+    """Run the model on one frame: its raw pose, the model's time, when it was done."""
+    raw = estimator.estimate(frame.image, frame.t)
+    return Estimated(frame, raw, estimator.last_ms, time.monotonic())
+
+
 class Pipeline:
     """The model plus the coach: `process(frame) -> FrameResult`."""
 
@@ -168,8 +174,7 @@ class Pipeline:
 
     def estimate(self, frame: Frame) -> Estimated:
         """The model's part: the frame's raw pose (may run on the pose thread)."""
-        raw = self.estimator.estimate(frame.image, frame.t)
-        return Estimated(frame, raw, self.estimator.last_ms, time.monotonic())
+        return estimate_frame(self.estimator, frame)
 
     def decide(self, estimated: Estimated) -> FrameResult:
         """The coach's part: analysis and cue for an estimated frame."""

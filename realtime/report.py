@@ -29,6 +29,7 @@ from realtime.report_facts import (
     LEAN_METRIC,
     Segment,
     StrideFault,
+    arch_edges,
     back_lines,
     clock,
     deg,
@@ -304,7 +305,7 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
 
     title, subtitle = _title(data)
     paragraphs = "".join(f"<p>{_e(line)}</p>" for line in story(summary, segments, band, faults, near))
-    back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage")))
+    back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage"), arch_edges(rules)))
     if trend is not None:
         trend_html = plots.trend_plot(trend.lean, trend.cues_per_min, trend.current_id, band)
         if len(trend.lean) <= 1:

@@ -344,8 +344,24 @@ def story(
 
 
 
-def back_lines(rib: dict[str, Any] | None) -> list[str]:
-    """The report's words on the back and the rib cage, from summary.json's `rib_cage`."""
+#: The arch edges (thorax–pelvis opening, pelvic tilt, ° against the baseline) without rules.
+DEFAULT_ARCH_EDGES = (4.0, -4.0)
+
+
+def arch_edges(rules: RuleSet | None) -> tuple[float, float]:
+    """The rules' outline way for arching: its thorax–pelvis `above` and pelvic `below` edges
+    (baseline-relative, in one way); the defaults when the rules have no such way."""
+    for way in (w for r in (rules.cues if rules else ()) for w in r.faults):
+        edges = {c.metric: c for c in way if c.baseline}
+        opening, pelvis = edges.get("thorax_pelvis_deg"), edges.get("pelvic_deg")
+        if opening is not None and pelvis is not None and opening.above is not None and pelvis.below is not None:
+            return opening.above, pelvis.below
+    return DEFAULT_ARCH_EDGES
+
+
+def back_lines(rib: dict[str, Any] | None, edges: tuple[float, float] = DEFAULT_ARCH_EDGES) -> list[str]:
+    """The report's words on the back and the rib cage, from summary.json's `rib_cage`;
+    `edges` as `arch_edges` gives them."""
     if not rib or not rib.get("measured"):
         return ["Your back's outline was not read in this session (no segmentation mask: an old "
                 "recording, or nobody in view)."]
@@ -358,7 +374,7 @@ def back_lines(rib: dict[str, Any] | None) -> list[str]:
         lines.append("Its angles are read against your own baseline, which needs a calibrated run "
                      "(20 s of steady running); this session had none, so they are kept but not judged.")
         return lines
-    if opening > 4.0 and pelvis < -4.0:
+    if opening > edges[0] and pelvis < edges[1]:
         verdict = "more arched than your baseline: the upper back opened against the pelvis"
     elif abs(opening) <= 2.0 and abs(pelvis) <= 2.0:
         verdict = "as at your baseline"

@@ -19,7 +19,7 @@ from cues.rules import load_rules
 from realtime import history_cli
 from realtime.errors import UserError
 from realtime.report import REPORT_NAME, write_report
-from realtime.report_facts import back_lines, band_text, clock, deg, lean_band, lean_segments
+from realtime.report_facts import arch_edges, back_lines, band_text, clock, deg, lean_band, lean_segments
 from realtime.store import SessionStore
 from tests.sessions import ARCHED_CLIP, arched_session, copy_session
 
@@ -151,6 +151,7 @@ def test_back_wording():
     one_sided = back_lines({"measured": True, "quality": 0.4,
                             "vs_baseline": {"thorax_pelvis_deg": 6.0, "pelvic_deg": -1.0}})
     assert "within what one run scatters" in one_sided[1]
+    assert arch_edges(load_rules()) == (4.0, -4.0)  # the shipped rules' outline way
 
 
 def test_wording():

@@ -40,9 +40,9 @@ def draw_end_screen(canvas: pygame.Surface, d: SessionDigest, font: FontFn) -> p
     lean_rect = pygame.Rect(pad * 2, y + ch // 24, half, ch // 4)
     hip_rect = pygame.Rect(pad * 3 + half, y + ch // 24, half, ch // 4)
     canvas.blit(font(ch // 28).render("Trunk lean over the run (band 0–15°, cues marked)", True, MUTED), (lean_rect.x, y))
-    canvas.blit(font(ch // 28).render("Hip extension per stride (°)", True, MUTED), (hip_rect.x, y))
-    draw_sparkline(canvas, lean_rect, d.lean_series, band=GOOD_LEAN, marks=d.cue_marks)
-    draw_sparkline(canvas, hip_rect, d.hip_extension)
+    canvas.blit(font(ch // 28).render("Hip extension per stride", True, MUTED), (hip_rect.x, y))
+    draw_sparkline(canvas, lean_rect, d.lean_series, band=GOOD_LEAN, marks=d.cue_marks, scale=(font, "°"))
+    draw_sparkline(canvas, hip_rect, d.hip_extension, scale=(font, "°"))
     y = lean_rect.bottom + pad
     for t, text in d.cues[:4]:
         line = font(ch // 22).render(f"{clock(t)}  “{text}”", True, INK)

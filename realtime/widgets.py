@@ -60,8 +60,7 @@ def draw_gauge(canvas: pygame.Surface, rect: pygame.Rect, spec: GaugeSpec, value
     text = "–" if value is None else f"{value:+.{spec.decimals}f}" if spec.lo < 0 else f"{value:.{spec.decimals}f}"
     big = font(max(24, int(rect.height * 0.42))).render(text, True, colour)
     canvas.blit(big, (rect.x + pad, rect.y + pad + label.get_height()))
-    unit = font(max(14, rect.height // 6)).render(spec.unit, True, MUTED)
-    canvas.blit(unit, (rect.x + pad * 2 + big.get_width(), rect.y + pad + label.get_height() + big.get_height() - unit.get_height() - 4))
+    draw_unit(canvas, font, spec.unit, big, (rect.x + pad, rect.y + pad + label.get_height()), colour, rect.height)
     bar = pygame.Rect(rect.x + pad, rect.bottom - pad - rect.height // 10, rect.width - 2 * pad, max(6, rect.height // 10))
     pygame.draw.rect(canvas, TRACK, bar, border_radius=bar.height // 2)
     x0 = bar.x + spec.fraction(spec.band_lo) * bar.width
@@ -73,14 +72,32 @@ def draw_gauge(canvas: pygame.Surface, rect: pygame.Rect, spec: GaugeSpec, value
         pygame.draw.circle(canvas, BACKDROP, (mx, bar.centery), max(2, bar.height // 3))
 
 
+def draw_unit(canvas: pygame.Surface, font: FontFn, unit: str, number: pygame.Surface,
+              at: tuple[int, int], colour: tuple[int, int, int], height: int) -> None:
+    """The unit after a big number blitted at `at`: a degree sign raised against the
+    number's top in its colour (as printed: "−3.2°"), a word unit on its baseline."""
+    x = at[0] + number.get_width()
+    if unit == "°":
+        sign = font(max(16, int(height * 0.24))).render(unit, True, colour)
+        canvas.blit(sign, (x + 2, at[1] + number.get_height() // 10))
+        return
+    word = font(max(14, height // 6)).render(unit, True, MUTED)
+    canvas.blit(word, (x + height // 8, at[1] + number.get_height() - word.get_height() - 4))
+
+
 def draw_sparkline(
     canvas: pygame.Surface,
     rect: pygame.Rect,
     values: Sequence[float],
     band: tuple[float, float] | None = None,
     marks: Sequence[float] = (),
+    scale: tuple[FontFn, str] | None = None,
 ) -> None:
-    """A line of `values` across `rect`, the band shaded, vertical marks at fractions 0..1."""
+    """A line of `values` across `rect`, the band shaded, vertical marks at fractions 0..1.
+
+    With `scale` (a font and a unit), the line's highest and lowest values are written at
+    the left, each at its height, so the line can be read in numbers.
+    """
     pygame.draw.rect(canvas, PANEL, rect, border_radius=8)
     data = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
     if data.size < 2:
@@ -98,8 +115,25 @@ def draw_sparkline(
         x = rect.x + 4 + f * (rect.width - 8)
         pygame.draw.line(canvas, WARN, (x, rect.y + 4), (x, rect.bottom - 4), 2)
     xs = rect.x + 4 + np.linspace(0, 1, data.size) * (rect.width - 8)
+    if scale is not None:
+        draw_scale(canvas, rect, data, y_of, *scale)
     points = list(zip(xs, [y_of(v) for v in data]))
     pygame.draw.aalines(canvas, INK, False, points)
+
+
+def draw_scale(canvas: pygame.Surface, rect: pygame.Rect, data: np.ndarray,
+               y_of: Callable[[float], float], font: FontFn, unit: str) -> None:
+    """The highest and lowest value of a sparkline, each with a faint guide across at its
+    height and written at the left: above the top guide, below the bottom one (inside the
+    panel)."""
+    size = max(12, rect.height // 9)
+    for value, above in ((float(data.max()), True), (float(data.min()), False)):
+        y = int(y_of(value))
+        pygame.draw.line(canvas, TRACK, (rect.x + 4, y), (rect.right - 4, y), 1)
+        text = font(size).render(f"{value:.0f}{unit}", True, MUTED)
+        top = y - text.get_height() - 1 if above else y + 2
+        top = int(np.clip(top, rect.y + 2, rect.bottom - 2 - text.get_height()))
+        canvas.blit(text, (rect.x + 8, top))
 
 
 def draw_checklist(canvas: pygame.Surface, rect: pygame.Rect, title: str, items: Sequence[tuple[str, bool]], font: FontFn) -> None:

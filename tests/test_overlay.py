@@ -59,3 +59,41 @@ def test_no_pose_asks_the_runner_to_step_into_view(canvas):
     # the prompt is light text on a dark backing in the centre of the screen
     light = lambda s: float(np.mean(pygame.surfarray.array3d(s.subsurface(centre)).min(axis=-1) > 220))
     assert light(canvas) > 0.05 and light(blank) < 0.01
+
+
+def test_sparkline_scale_writes_its_highest_and_lowest_values_at_their_heights(canvas):
+    from realtime.widgets import MUTED, TRACK, draw_sparkline
+
+    rect = pygame.Rect(100, 100, 500, 200)
+    font = lambda size: pygame.font.Font(None, size)  # noqa: E731
+    values = [-14.0, -6.0, -2.0, -9.0]
+    draw_sparkline(canvas, rect, values)
+    plain = pygame.surfarray.array3d(canvas.subsurface(rect)).copy()
+    assert not np.any(np.all(plain == MUTED, axis=-1))
+    draw_sparkline(canvas, rect, values, scale=(font, "°"))
+    # guides across at the top (highest, -2) and the bottom (lowest, -14) of the line
+    guide_rows = np.flatnonzero(np.mean(np.all(pygame.surfarray.array3d(canvas.subsurface(rect)) == TRACK, axis=-1), axis=0) > 0.8)
+    assert guide_rows.min() < 20 and guide_rows.max() > 180
+    # the two numbers, muted text at the left: just below the top, just above the bottom
+    left = pygame.surfarray.array3d(canvas.subsurface(pygame.Rect(rect.x, rect.y, 80, rect.height)))
+    text_rows = np.flatnonzero(np.any(np.all(left == MUTED, axis=-1), axis=0))
+    assert text_rows.min() < 30 and text_rows.max() > 170 and not np.any((text_rows > 60) & (text_rows < 140))
+
+
+def test_gauge_degree_sign_sits_raised_beside_the_number_in_its_colour(canvas):
+    from realtime.widgets import GaugeSpec, draw_gauge
+
+    rect = pygame.Rect(900, 140, 320, 160)
+    font = lambda size: pygame.font.Font(None, size)  # noqa: E731
+    spec = GaugeSpec("Trunk lean", "°", -10, 20, 0, 15, decimals=1)
+    draw_gauge(canvas, rect, spec, 5.0, font)
+    with_sign = pygame.surfarray.array3d(canvas.subsurface(rect)).copy()
+    canvas.fill((0, 0, 0))
+    draw_gauge(canvas, rect, GaugeSpec("Trunk lean", "", -10, 20, 0, 15, decimals=1), 5.0, font)
+    without = pygame.surfarray.array3d(canvas.subsurface(rect))
+    sign = np.all(with_sign == GOOD, axis=-1) & ~np.all(without == GOOD, axis=-1)
+    xs, ys = np.nonzero(sign)
+    number = np.nonzero(np.all(without == GOOD, axis=-1) & (np.arange(rect.height)[None, :] < 100))
+    assert xs.size > 10  # the sign is drawn in the number's (good) colour...
+    assert xs.min() >= number[0].max() - 2  # ... right of the number ...
+    assert ys.max() < np.median(number[1])  # ... in its upper half, raised

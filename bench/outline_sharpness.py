@@ -183,6 +183,16 @@ class Variant:
     def close(self) -> None:
         pass
 
+    @contextmanager
+    def timed(self, share: float = 1.0, minus_ms: float = 0.0) -> Iterator[None]:
+        """Appends the block's wall time to `extra_ms` (ms, × `share`, − `minus_ms`),
+        however the block ends."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.extra_ms.append((time.perf_counter() - start) * 1e3 * share - minus_ms)
+
 
 class PoseMask(Variant):
     """The pose model's own mask (no extra work), read at each of `edges`."""
@@ -221,9 +231,8 @@ class SmoothedLandmarks(Variant):
         return [self.name]
 
     def run(self, fr: Frame) -> Readings:
-        start = time.perf_counter()
-        pose = self._smoother.update(fr.t, fr.pose)
-        self.extra_ms.append((time.perf_counter() - start) * 1e3)
+        with self.timed():
+            pose = self._smoother.update(fr.t, fr.pose)
         return {self.name: (fr.mask, pose, 0.5)}
 
 
@@ -242,14 +251,11 @@ class PoseMaskCrop(Variant):
     def run(self, fr: Frame) -> Readings:
         import cv2
 
-        start = time.perf_counter()
-        try:
+        with self.timed():
             crop = trunk_crop(fr.pose, self.pad)
             if crop is None:
                 return {}
             return {self.labels()[0]: (crop.cut(fr.mask, cv2.INTER_LINEAR), crop.pose(fr.pose), 0.5)}
-        finally:
-            self.extra_ms.append((time.perf_counter() - start) * 1e3)
 
 
 class Guided(Variant):
@@ -268,18 +274,17 @@ class Guided(Variant):
     def run(self, fr: Frame) -> Readings:
         import cv2
 
-        start = time.perf_counter()
-        crop = trunk_crop(fr.pose, self.pad)
         out: Readings = {}
-        if crop is not None:
-            guide = crop.cut(fr.bgr, cv2.INTER_AREA).astype(np.float32) * np.float32(1.0 / 255.0)
-            mask = crop.cut(fr.mask, cv2.INTER_LINEAR)
-            pose = crop.pose(fr.pose)
-            for label, (r, e) in zip(self.labels(), self.settings):
-                refined = cv2.ximgproc.guidedFilter(guide, mask, r, e)
-                out[label] = (np.clip(refined, 0.0, 1.0), pose, 0.5)
         # all settings are timed together; one of them alone costs about 1/len(settings)
-        self.extra_ms.append((time.perf_counter() - start) * 1e3 / max(len(self.settings), 1))
+        with self.timed(share=1.0 / max(len(self.settings), 1)):
+            crop = trunk_crop(fr.pose, self.pad)
+            if crop is not None:
+                guide = crop.cut(fr.bgr, cv2.INTER_AREA).astype(np.float32) * np.float32(1.0 / 255.0)
+                mask = crop.cut(fr.mask, cv2.INTER_LINEAR)
+                pose = crop.pose(fr.pose)
+                for label, (r, e) in zip(self.labels(), self.settings):
+                    refined = cv2.ximgproc.guidedFilter(guide, mask, r, e)
+                    out[label] = (np.clip(refined, 0.0, 1.0), pose, 0.5)
         return out
 
 
@@ -300,15 +305,12 @@ class Selfie(Variant):
     def run(self, fr: Frame) -> Readings:
         import cv2
 
-        start = time.perf_counter()
-        try:
+        with self.timed():
             crop = trunk_crop(fr.pose, self.pad)
             if crop is None:
                 return {}
             mask = self._model.process(crop.cut(fr.rgb, cv2.INTER_AREA)).segmentation_mask
             return {} if mask is None else {self.name: (mask, crop.pose(fr.pose), 0.5)}
-        finally:
-            self.extra_ms.append((time.perf_counter() - start) * 1e3)
 
     def close(self) -> None:
         self._model.close()
@@ -330,9 +332,8 @@ class Pose2(Variant):
     def run(self, fr: Frame) -> Readings:
         from realtime.estimator import pose_from_mediapipe
 
-        start = time.perf_counter()
-        result = self._model.process(fr.rgb)
-        self.extra_ms.append((time.perf_counter() - start) * 1e3 - fr.pose_ms)
+        with self.timed(minus_ms=fr.pose_ms):
+            result = self._model.process(fr.rgb)
         h, w = fr.rgb.shape[:2]
         own = pose_from_mediapipe(result, w, h, fr.t)
         mask = getattr(result, "segmentation_mask", None)

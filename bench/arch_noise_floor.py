@@ -154,26 +154,23 @@ def back_points(outline: TrunkOutline, facing: str) -> np.ndarray:
     return outline.frame.to_image(LEVELS[ok], side * back[ok])
 
 
-def frame_differences(clip: dict[float, TrunkOutline], mirror: dict[float, TrunkOutline],
-                      width: float, same_landmarks: bool) -> dict[str, np.ndarray]:
-    """Per frame, clip minus mirror of each value; with `same_landmarks`, the mirror's back
-    edge is flipped into the clip's pixels and re-read in the clip's trunk frame."""
-    diffs: dict[str, list[float]] = {m: [] for m in METRICS}
+def mirror_in_clip_frame(clip: dict[float, TrunkOutline], mirror: dict[float, TrunkOutline],
+                         width: float) -> dict[float, TrunkOutline]:
+    """The mirror's back edges flipped into the clip's pixels and re-read in the clip's
+    trunk frame of the same frame (facing left): the same landmarks, the mirror's mask."""
+    out = {}
     for t, a in clip.items():
-        b = mirror.get(t)
-        if b is None:
-            continue
-        va = values(a, "left")
-        if same_landmarks:
+        if (b := mirror.get(t)) is not None:
             pts = back_points(b, "right")
             pts[:, 0] = width - pts[:, 0]
-            vb = values(with_back(a.frame, reread(pts, a.frame), "left", b.ramp_left), "left")
-        else:
-            vb = values(b, "right")
-        if va is not None and vb is not None:
-            for m in METRICS:
-                diffs[m].append(va[m] - vb[m])
-    return {m: np.array(d) for m, d in diffs.items()}
+            out[t] = with_back(a.frame, reread(pts, a.frame), "left", b.ramp_left)
+    return out
+
+
+def differences(a: dict[float, dict[str, float]], b: dict[float, dict[str, float]]) -> dict[str, np.ndarray]:
+    """Per frame confident in both, `a` minus `b` of each value."""
+    common = [t for t in a if t in b]
+    return {m: np.array([a[t][m] - b[t][m] for t in common]) for m in METRICS}
 
 
 def grey_frames(path: Path) -> list[np.ndarray]:
@@ -259,14 +256,14 @@ def main() -> None:
 
     print("\n## Clip minus mirror, frame by frame (SD, robust SD)\n")
     print("| value | own landmarks | the same landmarks (mask only) |\n|---|---|---|")
-    own = frame_differences(clip, mirror, a.width, same_landmarks=False)
-    same = frame_differences(clip, mirror, a.width, same_landmarks=True)
+    own = differences(vc, vm)
+    same = differences(vc, series(mirror_in_clip_frame(clip, mirror, a.width), "left"))
     for m in METRICS:
         print(f"| {m} | {own[m].std():.4f}, {robust_sd(own[m]):.4f} (n {len(own[m])}) | "
               f"{same[m].std():.4f}, {robust_sd(same[m]):.4f} (n {len(same[m])}) |")
     if a.videos:
-        snap = frame_differences(snapped_outlines(clip, "left", a.videos[0]),
-                                 snapped_outlines(mirror, "right", a.videos[1]), a.width, same_landmarks=False)
+        snap = differences(series(snapped_outlines(clip, "left", a.videos[0]), "left"),
+                           series(snapped_outlines(mirror, "right", a.videos[1]), "right"))
         print("\n## Clip minus mirror, back edges snapped to the image's edges (SD, robust SD)\n")
         print("| value | own landmarks |\n|---|---|")
         for m in METRICS:

@@ -343,7 +343,6 @@ def story(
     return lines
 
 
-
 #: The arch edges (thorax–pelvis opening, pelvic tilt, ° against the baseline) without rules.
 DEFAULT_ARCH_EDGES = (4.0, -4.0)
 

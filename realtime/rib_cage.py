@@ -564,7 +564,6 @@ class RibCageTracker:
 # --------------------------------------------------------------------------- session
 
 
-
 def _spread(values: list[float]) -> dict[str, float] | None:
     if not values:
         return None

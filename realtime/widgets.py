@@ -111,12 +111,12 @@ def draw_sparkline(
     if band:
         top, bottom = y_of(band[1]), y_of(band[0])
         pygame.draw.rect(canvas, GOOD_BAND, pygame.Rect(rect.x + 4, int(top), rect.width - 8, max(1, int(bottom - top))))
+    if scale is not None:  # under the cue marks and the line
+        draw_scale(canvas, rect, data, y_of, *scale)
     for f in marks:
         x = rect.x + 4 + f * (rect.width - 8)
         pygame.draw.line(canvas, WARN, (x, rect.y + 4), (x, rect.bottom - 4), 2)
     xs = rect.x + 4 + np.linspace(0, 1, data.size) * (rect.width - 8)
-    if scale is not None:
-        draw_scale(canvas, rect, data, y_of, *scale)
     points = list(zip(xs, [y_of(v) for v in data]))
     pygame.draw.aalines(canvas, INK, False, points)
 

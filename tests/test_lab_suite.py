@@ -1,0 +1,106 @@
+"""The lab end to end, as real processes: render the quick suite, score it with `ribsdown analyze`.
+
+This checks the instrument, not the coach: every clip is rendered, analysed and scored; the
+pose model finds the rendered runner and its mask matches the true silhouette; the app's trunk
+lean agrees with the truth's sign and axis; a second run of either command reuses the work.
+How well the coach does on these clips is what the score table reports (README "The lab").
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.suite import quick
+
+REPO = Path(__file__).resolve().parents[1]
+QUICK = {spec.name: spec for spec in quick()}
+
+
+def lab(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """`python -m lab ARGS` from the repository, as a user would run it."""
+    return subprocess.run([sys.executable, "-m", "lab", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory, clips_dir) -> dict:
+    """The quick suite rendered and scored once; returns paths and the command outputs."""
+    root = tmp_path_factory.mktemp("lab_suite")
+    suite = root / "clips"
+    rendered = lab("suite", "--quick", "--out", str(suite), "--jobs", "2")
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    table, scores = root / "table.md", root / "scores.json"
+    result = lab("score", str(suite), "--markdown", str(table), "--json", str(scores))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {"suite": suite, "render": rendered, "score": result, "table": table.read_text(),
+            "scores": json.loads(scores.read_text())}
+
+
+def clip_scores(scored: dict) -> dict[str, dict]:
+    return {clip["name"]: clip for clip in scored["scores"]["clips"]}
+
+
+def test_every_quick_spec_is_rendered_with_its_truth(scored):
+    for name, spec in QUICK.items():
+        truth = json.loads((scored["suite"] / name / "truth.json").read_text())
+        assert truth["format"] == "ribsdown-lab-truth/1"
+        assert truth["video"]["frames"] == spec.frames
+        assert (scored["suite"] / name / "clip.mp4").stat().st_size > 10_000
+
+
+def test_the_table_has_a_row_per_clip_and_no_clip_failed(scored):
+    rows = [line for line in scored["table"].splitlines() if line.startswith("| q_")]
+    assert sorted(row.split("|")[1].strip() for row in rows) == sorted(QUICK)
+    assert scored["table"] == scored["score"].stdout
+    assert all(clip["error"] is None for clip in scored["scores"]["clips"])
+    assert scored["scores"]["summary"]["failed"] == 0
+
+
+def test_the_pose_model_finds_the_rendered_runner_and_nobody_in_the_empty_gym(scored):
+    clips = clip_scores(scored)
+    for name, spec in QUICK.items():
+        share = clips[name]["pose_share"]
+        if spec.activity == "none":
+            assert share < 0.05, (name, share)
+        else:
+            assert share >= 0.99, (name, share)
+
+
+def test_mediapipes_mask_matches_the_true_silhouette(scored):
+    clips = clip_scores(scored)
+    for name, spec in QUICK.items():
+        if spec.activity != "none":
+            assert clips[name]["iou"]["p10"] > 0.9, (name, clips[name]["iou"])
+
+
+def test_the_apps_trunk_lean_agrees_with_the_truths_sign_and_axis(scored):
+    """A flipped sign or a lean measured from the other axis would miss by ~10° or ~90°."""
+    for name, clip in clip_scores(scored).items():
+        if QUICK[name].activity != "none":
+            assert clip["lean_frames"]["n"] > 0.9 * QUICK[name].frames
+            assert abs(clip["lean_frames"]["bias"]) < 6.0, (name, clip["lean_frames"])
+
+
+def test_true_strides_are_scored_on_running_clips(scored):
+    for name, clip in clip_scores(scored).items():
+        if QUICK[name].activity == "running":
+            steps = QUICK[name].duration_s * QUICK[name].cadence_spm / 60  # a stride of either leg per step
+            assert steps - 3 <= clip["strides_true"] <= steps, (name, clip["strides_true"])  # less the clip's ends
+            assert clip["cadence_true"] == QUICK[name].cadence_spm
+
+
+def test_a_second_run_reuses_every_clip_and_every_analysis(scored):
+    again = lab("suite", "--quick", "--out", str(scored["suite"]))
+    assert again.returncode == 0 and f"{len(QUICK)} of {len(QUICK)} clips already rendered" in again.stdout
+    summary = scored["suite"] / "q_run_170" / "analysis" / "summary.json"
+    stamp = summary.stat().st_mtime_ns
+    rescored = lab("score", str(scored["suite"]), "--only", "q_run_170,q_empty")
+    assert rescored.returncode == 0 and "ribsdown analyze" not in rescored.stderr
+    assert summary.stat().st_mtime_ns == stamp
+    row = next(line for line in scored["table"].splitlines() if line.startswith("| q_run_170 |"))
+    assert row in rescored.stdout

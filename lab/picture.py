@@ -9,6 +9,7 @@ floor `WALL_BEHIND_M` behind the treadmill.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -66,6 +67,29 @@ def cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return resized[y0:y0 + height, x0:x0 + width].copy()
 
 
+def image_roll_deg(camera: Camera) -> float:
+    """How far the camera's roll turns the scene in its picture, degrees counter-clockwise:
+    the angle of the world's up direction in the image (the pitch does not change it)."""
+    up = camera.pose[:3, :3].T @ np.array([0.0, 1.0, 0.0])
+    return -math.degrees(math.atan2(up[0], up[1]))
+
+
+def rolled_cover(image: np.ndarray, camera: Camera) -> np.ndarray:
+    """A photo backdrop as the rolled camera would see it: turned by the camera's roll about
+    the image centre, scaled so that the turned photo still covers the whole frame."""
+    w, h = camera.width, camera.height
+    angle = image_roll_deg(camera)
+    if abs(angle) < 1e-6:
+        return cover(image, w, h)
+    turn = math.radians(abs(angle))
+    grow = math.cos(turn) + max(w / h, h / w) * math.sin(turn)
+    big_w, big_h = 2 * math.ceil(w * grow / 2), 2 * math.ceil(h * grow / 2)
+    big = cover(image, big_w, big_h)
+    matrix = cv2.getRotationMatrix2D((big_w / 2, big_h / 2), angle, 1.0)
+    matrix[:, 2] -= [(big_w - w) / 2, (big_h - h) / 2]
+    return cv2.warpAffine(big, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
 def plain_wall(colour: tuple[int, int, int], camera: Camera) -> np.ndarray:
     """A painted wall with a soft light falloff, and the floor in front of it."""
     h, w = camera.height, camera.width
@@ -89,7 +113,7 @@ def background(name: str, camera: Camera, lighting_gain: float) -> np.ndarray:
     elif name in WALLS:
         base = plain_wall(WALLS[name], camera)
     else:
-        base = cover(photo(name), camera.width, camera.height)
+        base = rolled_cover(photo(name), camera)
     return np.clip(base.astype(np.float32) * lighting_gain, 0, 255).astype(np.uint8)
 
 

@@ -160,3 +160,22 @@ def test_a_bad_spec_is_one_clear_line_and_exit_2(tmp_path, text, why):
 def test_the_mirror_of_a_spec_only_turns_the_runner():
     mirrored = SPEC.mirrored()
     assert replace(mirrored, name=SPEC.name, facing=SPEC.facing) == SPEC
+
+
+@pytest.mark.parametrize("roll", [-5.0, 5.0])
+def test_a_photo_backdrop_turns_with_the_cameras_roll(roll):
+    """A rolled camera rolls the whole picture: the photo behind turns as the room's verticals do."""
+    from lab.picture import rolled_cover
+    from lab.scene import make_camera
+
+    camera = make_camera(640, 360, 62.0, 3.0, 1.0, 0.0, roll)
+    up = camera.project(np.array([[0.0, 0.5, -2.5], [0.0, 2.0, -2.5]]))
+    turn = np.degrees(np.arctan2(-(up[1, 0] - up[0, 0]), -(up[1, 1] - up[0, 1])))
+    photo = np.zeros((720, 1280, 3), np.uint8)
+    photo[:, 630:650] = 255  # a vertical white stripe through the centre
+    picture = rolled_cover(photo, camera)
+    assert picture.shape == (360, 640, 3) and picture.min(axis=2).max() == 255
+    rows = np.array([60, 300])
+    cols = [np.average(np.arange(640), weights=picture[r, :, 0].astype(float) + 1e-9) for r in rows]
+    seen = np.degrees(np.arctan2(-(cols[0] - cols[1]), -(rows[0] - rows[1])))
+    assert abs(turn) > 4.5 and abs(seen - turn) < 0.5, (seen, turn)

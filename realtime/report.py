@@ -40,7 +40,7 @@ from realtime.report_facts import (
     story,
     stride_faults,
 )
-from realtime.store import STRIDE_COLUMNS, read_strides, read_summary, started_at
+from realtime.store import read_strides, read_summary, started_at, stride_dict
 
 if TYPE_CHECKING:
     from realtime.store import SessionStore
@@ -109,8 +109,7 @@ def load_session(folder: Path) -> SessionData:
         raise UserError(f"{folder} is not a folder — give a session folder, a session id or 'latest'")
     summary = read_summary(folder)
     t, lean, running = read_frames(folder)
-    names = [name for name, _ in STRIDE_COLUMNS]
-    strides = [{**dict(zip(names, row)), "near": bool(row[1])} for row in read_strides(folder)]
+    strides = [stride_dict(row) for row in read_strides(folder)]
     return SessionData(folder, summary, t, lean, running, strides)
 
 

@@ -21,9 +21,11 @@ from realtime.errors import UserError
 from realtime.report import REPORT_NAME, write_report
 from realtime.report_facts import arch_edges, back_lines, band_text, clock, deg, lean_band, lean_segments
 from realtime.store import SessionStore
-from tests.sessions import ARCHED_CLIP, arched_session, copy_session
+from tests.sessions import ARCHED_CLIP, arched_session, copy_session, stride, synthetic_session
 
 ARCH_START_S = 12.0  # the clip's arching starts at 12 s (clips README)
+#: The made-up sessions' baseline (the outline way of ribs_down reads it).
+BASELINE = {"ready": True, "trunk_lean_midstance_deg": 5.0, "thorax_pelvis_deg": 10.0, "pelvic_deg": 5.0}
 ACCENT_RGB = (217, 72, 15)  # report_plots.ACCENT
 BAND_RGB = (227, 241, 231)  # report_plots.BAND
 
@@ -116,6 +118,19 @@ def test_a_session_without_running(session_dir, tmp_path):
     page = write_report(folder).read_text(encoding="utf-8")
     assert "No running was found" in page and "No strides were measured" in page
     assert "No cue was given" in page
+
+
+def fault_section(page: str) -> str:
+    """The report's "Strides at fault" section."""
+    return re.search(r"<h2>Strides at fault</h2>(.*?)</section>", page, flags=re.DOTALL).group(1)
+
+
+def test_strides_at_fault_show_the_outline_way(tmp_path):
+    arched = [stride(1.0 + 0.7 * i, thorax_pelvis_deg=16.0, pelvic_deg=0.0, rib_cage_quality=0.8) for i in range(6)]
+    folder = synthetic_session(tmp_path / "arched", arched, baseline=BASELINE)
+    faults = fault_section(write_report(folder).read_text(encoding="utf-8"))
+    assert faults.count("<tr>") == 1 + 6  # the header and every stride
+    assert faults.count("Ribs down, lean forward") == 6 and "thorax–pelvis angle" in faults
 
 
 def test_not_a_session_folder(tmp_path):

@@ -7,6 +7,7 @@ replaces that cue, a new id adds one.
 
 from __future__ import annotations
 
+import difflib
 import sys
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from realtime.errors import UserError
+from realtime.stride_metrics import METRICS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -164,15 +166,27 @@ def _cue(entry: Mapping[str, Any]) -> CueRule:
     return _build(CueRule, {**entry, "faults": ways}, where)
 
 
+def check_metrics(rule: CueRule) -> None:
+    """ValueError naming the first metric `rule` reads that is not a stride metric (`METRICS`)."""
+    for metric in sorted(rule.metrics - set(METRICS)):
+        close = difflib.get_close_matches(metric, METRICS, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"the stride metrics are {', '.join(METRICS)}"
+        raise ValueError(f"cue {rule.id!r} reads an unknown metric {metric!r} — {hint}")
+
+
 def parse_rules(text: str, origin: str = "rules", base: RuleSet | None = None) -> RuleSet:
-    """Parse a rules TOML document; with `base`, its cues are overridden by id."""
+    """Parse a rules TOML document; with `base`, its cues are overridden by id. Every metric
+    a cue reads must be a stride metric (a misspelt one would never fire)."""
     try:
         table = tomllib.loads(text)
         unknown = set(table) - {"cue", "praise"}
         if unknown:
             raise ValueError(f"unknown tables {sorted(unknown)}")
         cues = {r.id: r for r in (base.cues if base else ())}
-        cues.update({r.id: r for r in map(_cue, table.get("cue", []))})
+        mine = [_cue(entry) for entry in table.get("cue", [])]
+        for rule in mine:
+            check_metrics(rule)
+        cues.update({r.id: r for r in mine})
         praise = _build(PraiseRule, table["praise"], "[praise]") if "praise" in table else None
     except (tomllib.TOMLDecodeError, TypeError, ValueError, KeyError) as err:
         raise UserError(f"{origin}: cue rules are not valid ({err}) — fix the file or remove it") from err

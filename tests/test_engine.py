@@ -141,6 +141,16 @@ def test_user_rules_override_by_id_and_bad_rules_are_user_errors():
         parse_rules("[[cue]\n")
 
 
+def test_a_misspelt_metric_is_refused_at_load_time():
+    misspelt = ('[[cue]]\nid = "ribs_down"\ntext = "Ribs down"\nvoice = "ribs_down.wav"\n'
+                '[[cue.fault]]\nconditions = [{metric = "trunk_lean_midstnce_deg", below = -2.0}]\n')
+    with pytest.raises(UserError, match=r"rules.toml: .*unknown metric 'trunk_lean_midstnce_deg' — did you mean "
+                                        r"'trunk_lean_midstance_deg'\?"):
+        parse_rules(misspelt, "rules.toml", base=load_rules())
+    with pytest.raises(UserError, match="the stride metrics are cadence_spm, "):
+        parse_rules(misspelt.replace("trunk_lean_midstnce_deg", "speed"))
+
+
 # ---------------------------------------------------------------- the synthetic runner
 
 

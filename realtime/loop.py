@@ -130,11 +130,9 @@ class Coach:
         return self.decide(t, self.analyzer.analyse(t, raw, scene))
 
     def decide(self, t: float, analysis: FrameAnalysis) -> CoachStep:
-        """The cue engine's turn, once the frame is analysed."""
+        """The cue engine's turn, once the frame is analysed: every stride that ended on it is judged."""
         baseline = self.analyzer.calibration.baseline if self.analyzer.calibration.ready else None
-        cue = self.engine.update(t, None, baseline, active=analysis.running)
-        for stride in analysis.strides:
-            cue = cue or self.engine.update(t, stride, baseline, active=analysis.running)
+        cue = self.engine.update(t, list(analysis.strides), baseline, active=analysis.running)
         return CoachStep(analysis, cue, self.engine.banner(t))
 
     def session_extras(self) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -149,6 +150,19 @@ def test_a_misspelt_metric_is_refused_at_load_time():
         parse_rules(misspelt, "rules.toml", base=load_rules())
     with pytest.raises(UserError, match="the stride metrics are cadence_spm, "):
         parse_rules(misspelt.replace("trunk_lean_midstnce_deg", "speed"))
+
+
+def test_every_stride_ending_on_a_frame_is_judged():
+    """Two strides end on each frame: the one after a stride that calls for a cue counts too."""
+    analyzer = SimpleNamespace(calibration=SimpleNamespace(ready=False, baseline=None))
+    coach = Coach(analyzer, CueEngine(load_rules(), schedule="full"))
+    bad = FakeStride(trunk_lean_midstance_deg=-3.0)
+    frame = SimpleNamespace(running=True, strides=[bad, bad])
+    cues = [coach.decide(i * STRIDE_S, frame).cue for i in range(3)]
+    assert [c and c.id for c in cues] == [None, "ribs_down", None]  # the third bad stride, on frame 1
+    assert coach.engine.states["ribs_down"].bad_streak == 6  # every one of the six strides judged
+    assert coach.engine.update(3.0, [bad, FakeStride(trunk_lean_midstance_deg=20.0)]) is None
+    assert coach.engine.states["lean_less"].bad_streak == 1
 
 
 # ---------------------------------------------------------------- the synthetic runner

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from realtime.session import SessionRecord
+from realtime.session import SessionRecord, running_seconds
 
 #: The trunk lean band the coach holds runners to (cues/rules.toml: ribs_down, lean_less).
 GOOD_LEAN = (0.0, 15.0)
@@ -32,7 +32,7 @@ def digest(record: SessionRecord) -> SessionDigest:
     """Sum a session up: time in good form is the share of running strides in the lean band."""
     rows = record.rows
     duration = rows[-1].t - rows[0].t if rows else 0.0
-    running_s = sum(r.activity == "running" for r in rows) / record.fps if record.fps else 0.0
+    running_s = running_seconds(rows)
     near = [s for s in record.strides if s.near and s.trunk_lean_midstance_deg is not None]
     good = [GOOD_LEAN[0] <= s.trunk_lean_midstance_deg <= GOOD_LEAN[1] for s in near]
     leans = [r.trunk_lean_deg for r in rows if r.trunk_lean_deg is not None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -179,6 +179,14 @@ def parse_rules(text: str, origin: str = "rules", base: RuleSet | None = None) -
     a cue reads must be a stride metric (a misspelt one would never fire)."""
     try:
         table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{origin}: cue rules are not valid ({err}) — fix the file or remove it") from err
+    return rules_from_table(table, origin, base)
+
+
+def rules_from_table(table: Mapping[str, Any], origin: str = "rules", base: RuleSet | None = None) -> RuleSet:
+    """The rules of a TOML document's table (or of `rules_table`'s); see `parse_rules`."""
+    try:
         unknown = set(table) - {"cue", "praise"}
         if unknown:
             raise ValueError(f"unknown tables {sorted(unknown)}")
@@ -188,10 +196,29 @@ def parse_rules(text: str, origin: str = "rules", base: RuleSet | None = None) -
             check_metrics(rule)
         cues.update({r.id: r for r in mine})
         praise = _build(PraiseRule, table["praise"], "[praise]") if "praise" in table else None
-    except (tomllib.TOMLDecodeError, TypeError, ValueError, KeyError) as err:
+    except (TypeError, ValueError, KeyError) as err:
         raise UserError(f"{origin}: cue rules are not valid ({err}) — fix the file or remove it") from err
     ordered = tuple(sorted(cues.values(), key=lambda r: r.priority))
     return RuleSet(ordered, praise if praise is not None else (base.praise if base else None))
+
+
+def rules_table(rules: RuleSet) -> dict[str, Any]:
+    """`rules` as the table of a rules document (JSON-safe, for summary.json); `rules_from_table`
+    reads it back to the same rules."""
+    table: dict[str, Any] = {"cue": [_cue_table(r) for r in rules.cues]}
+    if rules.praise is not None:
+        table["praise"] = asdict(rules.praise)
+    return table
+
+
+def _cue_table(rule: CueRule) -> dict[str, Any]:
+    entry = {f.name: getattr(rule, f.name) for f in fields(rule) if f.name != "faults"}
+    entry["fault"] = [
+        {"conditions": [asdict(c) for c in way]}
+        | ({} if way.persistence_strides is None else {"persistence_strides": way.persistence_strides})
+        for way in rule.faults
+    ]
+    return entry
 
 
 def default_rules_path() -> Path:

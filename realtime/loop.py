@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from cues.engine import Cue, CueEngine
+from cues.rules import rules_table
 from realtime.analysis import FrameAnalysis, FrameAnalyzer, Scene
 from realtime.estimate_ahead import EstimateAhead
 from realtime.pose import Pose
@@ -144,6 +145,7 @@ class Coach:
             "camera_roll_deg": a.camera_roll_deg(),
             "rib_cage": rib_cage_summary(a.strides, a.calibration.baseline if a.calibration.ready else None),
             "feedback": self.engine.schedule,
+            "rules": rules_table(self.engine.rules),
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from cues.engine import CueEngine
-from cues.rules import load_rules, parse_rules
+from cues.rules import load_rules, parse_rules, rules_from_table
 from realtime.analysis import AnalyzerConfig, FrameAnalyzer
 from realtime.errors import UserError
 from realtime.loop import Coach
@@ -163,6 +164,15 @@ def test_every_stride_ending_on_a_frame_is_judged():
     assert coach.engine.states["ribs_down"].bad_streak == 6  # every one of the six strides judged
     assert coach.engine.update(3.0, [bad, FakeStride(trunk_lean_midstance_deg=20.0)]) is None
     assert coach.engine.states["lean_less"].bad_streak == 1
+
+
+def test_the_session_keeps_the_rules_it_ran_with():
+    mine = parse_rules('[[cue]]\nid = "ribs_down"\ntext = "Chest down"\nvoice = "ribs_down.wav"\n'
+                       '[[cue.fault]]\nconditions = [{metric = "trunk_lean_midstance_deg", below = 8.0}]\n',
+                       base=load_rules())
+    coach = Coach(FrameAnalyzer((1280, 720), AnalyzerConfig()), CueEngine(mine))
+    kept = json.loads(json.dumps(coach.session_extras()))["rules"]  # as summary.json holds them
+    assert rules_from_table(kept) == mine
 
 
 # ---------------------------------------------------------------- the synthetic runner

@@ -221,6 +221,19 @@ def _cue_table(rule: CueRule) -> dict[str, Any]:
     return entry
 
 
+def good_band(
+    rules: RuleSet, metric: str, default: tuple[float, float], alone: bool = True
+) -> tuple[float, float]:
+    """The good band of `metric` from the rules' absolute edges: from the highest `below` to the
+    lowest `above` (`default`'s edge where the rules set none); with `alone`, only the ways
+    that read `metric` alone count (an edge that holds only with other conditions is no band)."""
+    conditions = [c for r in rules.cues for way in r.faults for c in way
+                  if c.metric == metric and not c.baseline and (len(way) == 1 or not alone)]
+    lows = [c.below for c in conditions if c.below is not None]
+    highs = [c.above for c in conditions if c.above is not None]
+    return (max(lows) if lows else default[0], min(highs) if highs else default[1])
+
+
 def default_rules_path() -> Path:
     """The rules.toml shipped inside the `cues` package."""
     return Path(str(resources.files("cues") / "rules.toml"))

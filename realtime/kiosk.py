@@ -169,18 +169,18 @@ class Kiosk:
         coach = self.make_coach((w, h))
         record = SessionRecord(source="kiosk", fps=self._fps)  # running time comes from the frames' times
         voice = VoiceOutput(self.player) if self.player is not None else None
-        self._session = (coach, record, ScreenOutput(self.screen, self.player), voice)
+        self._session = (coach, record, ScreenOutput(self.screen, self.player, rules=coach.engine.rules), voice)
         self._ended_at = None
         log.info("kiosk: session %d started at %.1f s", len(self.sessions) + 1, self._now)
 
     def _end_session(self, why: str) -> None:
         if self._session is None:
             return
-        _, record, _, _ = self._session
+        _, record, shown, _ = self._session
         self._session = None
         if not record.rows:
             return
-        d = digest(record)
+        d = digest(record, shown.lean_band)
         self.sessions.append(d)
         self._ended_at = self._now
         log.info(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from cues.engine import judge_ways
-from cues.rules import CueRule, RuleSet, Way
+from cues.rules import CueRule, RuleSet, Way, good_band
 
 LEAN_METRIC = "trunk_lean_midstance_deg"
 DEFAULT_BAND = (0.0, 15.0)
@@ -113,13 +113,7 @@ def _number(value: float, metric: str) -> str:
 
 def lean_band(rules: RuleSet | None) -> tuple[float, float]:
     """The good band of trunk lean at midstance (°) from the rules' absolute edges."""
-    if rules is None:
-        return DEFAULT_BAND
-    lows = [c.below for r in rules.cues for way in r.faults for c in way
-            if c.metric == LEAN_METRIC and c.below is not None and not c.baseline and len(way) == 1]
-    highs = [c.above for r in rules.cues for way in r.faults for c in way
-             if c.metric == LEAN_METRIC and c.above is not None and not c.baseline and len(way) == 1]
-    return (max(lows) if lows else DEFAULT_BAND[0], min(highs) if highs else DEFAULT_BAND[1])
+    return DEFAULT_BAND if rules is None else good_band(rules, LEAN_METRIC, DEFAULT_BAND)
 
 
 def _why(way: Way, stride: dict[str, Any]) -> str:

@@ -147,10 +147,18 @@ def describe(cond: Condition, value: float | None) -> str:
     return f"{cond.metric} {value:+.2f} {edge}{' (vs baseline)' if cond.baseline else ''}"
 
 
-class CueEngine:
-    """`update(t, stride, baseline, active)` once per frame; returns the line to say now, if any.
+def _stride_list(strides: object | Sequence[object] | None) -> list[object]:
+    """The strides `update` was given: none, one, or a list (or tuple) of them."""
+    if strides is None:
+        return []
+    return list(strides) if isinstance(strides, (list, tuple)) else [strides]
 
-    `stride` is the stride that ended at this frame (None on most frames), `baseline`
+
+class CueEngine:
+    """`update(t, strides, baseline, active)` once per frame; returns the line to say now, if any.
+
+    `strides` are the strides that ended at this frame (none on most frames; one stride
+    alone may be given as itself), all judged before a line is picked; `baseline`
     the runner's calibrated values (None before calibration), `active` False while
     nobody is running in view (every fault then starts again from zero).
     """
@@ -182,18 +190,24 @@ class CueEngine:
     def update(
         self,
         t: float,
-        stride: object | None = None,
+        strides: object | Sequence[object] | None = None,
         baseline: Mapping[str, float] | None = None,
         active: bool = True,
     ) -> Cue | None:
-        """Advance to time `t`; judge `stride` when one ended; pick at most one line."""
+        """Advance to time `t`; judge the stride (or each of a list of strides) that ended
+        at this frame, then pick at most one line."""
         if not active:
             for state in self.states.values():
                 state.restart()
             return None
-        if stride is None:
+        ended = _stride_list(strides)
+        if not ended:
             return None
-        reasons = {r.id: self._judge(r, stride, baseline) for r in self.rules.cues if r.judges(stride)}
+        reasons: dict[str, str | None] = {}
+        for stride in ended:
+            for rule in self.rules.cues:
+                if rule.judges(stride):
+                    reasons[rule.id] = self._judge(rule, stride, baseline) or reasons.get(rule.id)
         if self._last_line_t is not None and t - self._last_line_t < self.min_gap_s:
             return None
         for rule in self.rules.cues:

@@ -7,13 +7,15 @@ replaces that cue, a new id adds one.
 
 from __future__ import annotations
 
+import difflib
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from realtime.errors import UserError
+from realtime.stride_metrics import METRICS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -164,20 +166,72 @@ def _cue(entry: Mapping[str, Any]) -> CueRule:
     return _build(CueRule, {**entry, "faults": ways}, where)
 
 
+def check_metrics(rule: CueRule) -> None:
+    """ValueError naming the first metric `rule` reads that is not a stride metric (`METRICS`)."""
+    for metric in sorted(rule.metrics - set(METRICS)):
+        close = difflib.get_close_matches(metric, METRICS, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"the stride metrics are {', '.join(METRICS)}"
+        raise ValueError(f"cue {rule.id!r} reads an unknown metric {metric!r} — {hint}")
+
+
 def parse_rules(text: str, origin: str = "rules", base: RuleSet | None = None) -> RuleSet:
-    """Parse a rules TOML document; with `base`, its cues are overridden by id."""
+    """Parse a rules TOML document; with `base`, its cues are overridden by id. Every metric
+    a cue reads must be a stride metric (a misspelt one would never fire)."""
     try:
         table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{origin}: cue rules are not valid ({err}) — fix the file or remove it") from err
+    return rules_from_table(table, origin, base)
+
+
+def rules_from_table(table: Mapping[str, Any], origin: str = "rules", base: RuleSet | None = None) -> RuleSet:
+    """The rules of a TOML document's table (or of `rules_table`'s); see `parse_rules`."""
+    try:
         unknown = set(table) - {"cue", "praise"}
         if unknown:
             raise ValueError(f"unknown tables {sorted(unknown)}")
         cues = {r.id: r for r in (base.cues if base else ())}
-        cues.update({r.id: r for r in map(_cue, table.get("cue", []))})
+        mine = [_cue(entry) for entry in table.get("cue", [])]
+        for rule in mine:
+            check_metrics(rule)
+        cues.update({r.id: r for r in mine})
         praise = _build(PraiseRule, table["praise"], "[praise]") if "praise" in table else None
-    except (tomllib.TOMLDecodeError, TypeError, ValueError, KeyError) as err:
+    except (TypeError, ValueError, KeyError) as err:
         raise UserError(f"{origin}: cue rules are not valid ({err}) — fix the file or remove it") from err
     ordered = tuple(sorted(cues.values(), key=lambda r: r.priority))
     return RuleSet(ordered, praise if praise is not None else (base.praise if base else None))
+
+
+def rules_table(rules: RuleSet) -> dict[str, Any]:
+    """`rules` as the table of a rules document (JSON-safe, for summary.json); `rules_from_table`
+    reads it back to the same rules."""
+    table: dict[str, Any] = {"cue": [_cue_table(r) for r in rules.cues]}
+    if rules.praise is not None:
+        table["praise"] = asdict(rules.praise)
+    return table
+
+
+def _cue_table(rule: CueRule) -> dict[str, Any]:
+    entry = {f.name: getattr(rule, f.name) for f in fields(rule) if f.name != "faults"}
+    entry["fault"] = [
+        {"conditions": [asdict(c) for c in way]}
+        | ({} if way.persistence_strides is None else {"persistence_strides": way.persistence_strides})
+        for way in rule.faults
+    ]
+    return entry
+
+
+def good_band(
+    rules: RuleSet, metric: str, default: tuple[float, float], alone: bool = True
+) -> tuple[float, float]:
+    """The good band of `metric` from the rules' absolute edges: from the highest `below` to the
+    lowest `above` (`default`'s edge where the rules set none); with `alone`, only the ways
+    that read `metric` alone count (an edge that holds only with other conditions is no band)."""
+    conditions = [c for r in rules.cues for way in r.faults for c in way
+                  if c.metric == metric and not c.baseline and (len(way) == 1 or not alone)]
+    lows = [c.below for c in conditions if c.below is not None]
+    highs = [c.above for c in conditions if c.above is not None]
+    return (max(lows) if lows else default[0], min(highs) if highs else default[1])
 
 
 def default_rules_path() -> Path:

@@ -183,7 +183,8 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
     record = new_record(source)
     try:
         calibration = pipeline.coach.analyzer.calibration
-        shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset, recorder=recorder)
+        shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset, recorder=recorder,
+                             rules=pipeline.coach.engine.rules)
         run_loop(source, pipeline, record, [VoiceOutput(player), shown], getattr(args, "duration", None))
         wait_for_voice(player)
         shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from realtime.session import SessionRecord
+from realtime.session import SessionRecord, running_seconds
 
-#: The trunk lean band the coach holds runners to (cues/rules.toml: ribs_down, lean_less).
-GOOD_LEAN = (0.0, 15.0)
 SPARK_POINTS = 300
 
 
@@ -26,15 +24,17 @@ class SessionDigest:
     hip_extension: tuple[float, ...]
     cadence_spm: float | None
     lean_median: float | None
+    lean_band: tuple[float, float]
 
 
-def digest(record: SessionRecord) -> SessionDigest:
-    """Sum a session up: time in good form is the share of running strides in the lean band."""
+def digest(record: SessionRecord, lean_band: tuple[float, float]) -> SessionDigest:
+    """Sum a session up: time in good form is the share of running strides in `lean_band`
+    (the good band of trunk lean at midstance the cue rules hold runners to, °)."""
     rows = record.rows
     duration = rows[-1].t - rows[0].t if rows else 0.0
-    running_s = sum(r.activity == "running" for r in rows) / record.fps if record.fps else 0.0
+    running_s = running_seconds(rows)
     near = [s for s in record.strides if s.near and s.trunk_lean_midstance_deg is not None]
-    good = [GOOD_LEAN[0] <= s.trunk_lean_midstance_deg <= GOOD_LEAN[1] for s in near]
+    good = [lean_band[0] <= s.trunk_lean_midstance_deg <= lean_band[1] for s in near]
     leans = [r.trunk_lean_deg for r in rows if r.trunk_lean_deg is not None]
     t0 = rows[0].t if rows else 0.0
     summary = record.running_summary()
@@ -48,6 +48,7 @@ def digest(record: SessionRecord) -> SessionDigest:
         hip_extension=tuple(s.thigh_extension_deg for s in near if s.thigh_extension_deg is not None),
         cadence_spm=summary["cadence_spm"],
         lean_median=float(np.median(leans)) if leans else None,
+        lean_band=lean_band,
     )
 
 

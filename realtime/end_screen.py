@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygame
 
-from realtime.digest import GOOD_LEAN, SessionDigest
+from realtime.digest import SessionDigest
 from realtime.widgets import BACKDROP, GOOD, INK, MUTED, PANEL, WARN, FontFn, draw_sparkline
 
 
@@ -39,9 +39,10 @@ def draw_end_screen(canvas: pygame.Surface, d: SessionDigest, font: FontFn) -> p
     half = (cw - pad * 5) // 2
     lean_rect = pygame.Rect(pad * 2, y + ch // 24, half, ch // 4)
     hip_rect = pygame.Rect(pad * 3 + half, y + ch // 24, half, ch // 4)
-    canvas.blit(font(ch // 28).render("Trunk lean over the run (band 0–15°, cues marked)", True, MUTED), (lean_rect.x, y))
+    band = f"{d.lean_band[0]:g}–{d.lean_band[1]:g}°".replace("-", "\u2212")
+    canvas.blit(font(ch // 28).render(f"Trunk lean over the run (band {band}, cues marked)", True, MUTED), (lean_rect.x, y))
     canvas.blit(font(ch // 28).render("Hip extension per stride", True, MUTED), (hip_rect.x, y))
-    draw_sparkline(canvas, lean_rect, d.lean_series, band=GOOD_LEAN, marks=d.cue_marks, scale=(font, "°"))
+    draw_sparkline(canvas, lean_rect, d.lean_series, band=d.lean_band, marks=d.cue_marks, scale=(font, "°"))
     draw_sparkline(canvas, hip_rect, d.hip_extension, scale=(font, "°"))
     y = lean_rect.bottom + pad
     for t, text in d.cues[:4]:

@@ -99,6 +99,7 @@ class Kiosk:
         self._session: tuple[Coach, SessionRecord, ScreenOutput, VoiceOutput | None] | None = None
         self._ended_at: float | None = None
         self._quit = False
+        self._fps = 30.0  # the connected camera's
 
     def run(self, duration_s: float | None = None) -> list[SessionDigest]:
         """Serve runners until `duration_s` of kiosk time, quit, or no source comes."""
@@ -124,6 +125,7 @@ class Kiosk:
         return None
 
     def _serve(self, source: FrameSource, duration_s: float | None) -> None:
+        self._fps = source.fps
         try:
             with EstimateAhead(source, partial(estimate_frame, self.estimator)) as ahead:  # the model one frame ahead
                 for estimated in ahead:
@@ -165,20 +167,20 @@ class Kiosk:
     def _start_session(self, frame: Frame) -> None:
         h, w = frame.image.shape[:2]
         coach = self.make_coach((w, h))
-        record = SessionRecord(source="kiosk", fps=30.0)
+        record = SessionRecord(source="kiosk", fps=self._fps)  # running time comes from the frames' times
         voice = VoiceOutput(self.player) if self.player is not None else None
-        self._session = (coach, record, ScreenOutput(self.screen, self.player), voice)
+        self._session = (coach, record, ScreenOutput(self.screen, self.player, rules=coach.engine.rules), voice)
         self._ended_at = None
         log.info("kiosk: session %d started at %.1f s", len(self.sessions) + 1, self._now)
 
     def _end_session(self, why: str) -> None:
         if self._session is None:
             return
-        _, record, _, _ = self._session
+        _, record, shown, _ = self._session
         self._session = None
         if not record.rows:
             return
-        d = digest(record)
+        d = digest(record, shown.lean_band)
         self.sessions.append(d)
         self._ended_at = self._now
         log.info(

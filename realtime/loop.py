@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from cues.engine import Cue, CueEngine
+from cues.rules import rules_table
 from realtime.analysis import FrameAnalysis, FrameAnalyzer, Scene
 from realtime.estimate_ahead import EstimateAhead
 from realtime.pose import Pose
@@ -130,11 +131,9 @@ class Coach:
         return self.decide(t, self.analyzer.analyse(t, raw, scene))
 
     def decide(self, t: float, analysis: FrameAnalysis) -> CoachStep:
-        """The cue engine's turn, once the frame is analysed."""
+        """The cue engine's turn, once the frame is analysed: every stride that ended on it is judged."""
         baseline = self.analyzer.calibration.baseline if self.analyzer.calibration.ready else None
-        cue = self.engine.update(t, None, baseline, active=analysis.running)
-        for stride in analysis.strides:
-            cue = cue or self.engine.update(t, stride, baseline, active=analysis.running)
+        cue = self.engine.update(t, list(analysis.strides), baseline, active=analysis.running)
         return CoachStep(analysis, cue, self.engine.banner(t))
 
     def session_extras(self) -> dict:
@@ -146,6 +145,7 @@ class Coach:
             "camera_roll_deg": a.camera_roll_deg(),
             "rib_cage": rib_cage_summary(a.strides, a.calibration.baseline if a.calibration.ready else None),
             "feedback": self.engine.schedule,
+            "rules": rules_table(self.engine.rules),
         }
 
 

@@ -11,8 +11,9 @@ from typing import Callable
 import numpy as np
 
 from cues.audio import VoicePlayer
+from cues.rules import RuleSet, good_band, load_rules
 from realtime.back_overlay import BackHold
-from realtime.digest import GOOD_LEAN, digest
+from realtime.digest import digest
 from realtime.end_screen import draw_end_screen
 from realtime.loop import FrameResult
 from realtime.overlay import View
@@ -22,8 +23,9 @@ from realtime.screen import Screen
 from realtime.session import SessionRecord
 from realtime.widgets import GaugeSpec
 
-TRUNK_GAUGE = GaugeSpec("Trunk lean", "°", -10.0, 25.0, *GOOD_LEAN, decimals=1)
-#: 160 is the floor of shorter_steps (cues/rules.toml); no fixed 180 target.
+#: The gauges' scales; their good bands come from the cue rules (`screen_gauges`): trunk lean
+#: at midstance, and the cadence floor of shorter_steps (no fixed 180 target).
+TRUNK_GAUGE = GaugeSpec("Trunk lean", "°", -10.0, 25.0, 0.0, 15.0, decimals=1)
 CADENCE_GAUGE = GaugeSpec("Cadence", "steps/min", 120.0, 200.0, 160.0, 200.0)
 #: Thigh behind vertical at toe-off; the treadmill clip's runner: −9.6° median.
 HIP_GAUGE = GaugeSpec("Hip extension", "°", -35.0, 10.0, -35.0, -5.0)
@@ -35,6 +37,28 @@ CHECKS = (
     ("Distance", {"too_far", "too_close"}),
     ("Light", {"too_dark"}),
 )
+
+
+#: The stride metrics read from the back's outline: a cue reading any of them is about arching.
+OUTLINE_METRICS = frozenset({"thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare"})
+
+
+def lean_band(rules: RuleSet) -> tuple[float, float]:
+    """The good band of trunk lean at midstance (°) the rules hold runners to."""
+    return good_band(rules, "trunk_lean_midstance_deg", (TRUNK_GAUGE.band_lo, TRUNK_GAUGE.band_hi))
+
+
+def screen_gauges(rules: RuleSet) -> tuple[GaugeSpec, GaugeSpec]:
+    """The trunk-lean and cadence gauges with their good bands from `rules`."""
+    lean = lean_band(rules)
+    cadence = good_band(rules, "cadence_spm", (CADENCE_GAUGE.band_lo, CADENCE_GAUGE.band_hi), alone=False)
+    return (replace(TRUNK_GAUGE, band_lo=lean[0], band_hi=lean[1]),
+            replace(CADENCE_GAUGE, band_lo=cadence[0], band_hi=cadence[1]))
+
+
+def arching_cues(rules: RuleSet) -> frozenset[str]:
+    """The cues whose banner draws the back's lines in the warning colour: those reading the outline."""
+    return frozenset(r.id for r in rules.cues if r.metrics & OUTLINE_METRICS)
 
 
 def what_we_see(result: FrameResult) -> str:
@@ -85,8 +109,10 @@ class VoiceOutput:
 class LiveReadings:
     """The gauge values: trunk lean over the last stride, cadence, the last hip extension."""
 
-    def __init__(self, span_s: float = 0.7, strides: int = 5) -> None:
+    def __init__(self, span_s: float = 0.7, strides: int = 5,
+                 gauges: tuple[GaugeSpec, GaugeSpec] = (TRUNK_GAUGE, CADENCE_GAUGE)) -> None:
         self.span_s = span_s
+        self.trunk_gauge, self.cadence_gauge = gauges
         self._leans: deque[tuple[float, float]] = deque()
         self._hips: deque[float] = deque(maxlen=strides)
         self.last_stride: tuple[float, float] | None = None
@@ -110,15 +136,12 @@ class LiveReadings:
                     self._hips.append(stride.thigh_extension_deg)
         lean = float(np.mean([v for _, v in self._leans])) if self._leans and a.pose is not None else None
         cadence = a.cadence_spm if a.running else None
-        return ((TRUNK_GAUGE, lean), (CADENCE_GAUGE, cadence), (HIP_GAUGE, self.hip_extension if a.running else None))
-
-
-#: The cue whose banner draws the back's lines in the warning colour.
-ARCHING_CUE = "ribs_down"
+        return ((self.trunk_gauge, lean), (self.cadence_gauge, cadence), (HIP_GAUGE, self.hip_extension if a.running else None))
 
 
 class ScreenOutput:
-    """Shows each frame with its overlay, the replay after a cue, and the keys."""
+    """Shows each frame with its overlay, the replay after a cue, and the keys; the good bands
+    and the arching cue from the session's cue `rules` (default: the shipped ones)."""
 
     def __init__(
         self,
@@ -127,13 +150,17 @@ class ScreenOutput:
         screenshots: "ScreenshotSchedule | None" = None,
         on_recalibrate: Callable[[], None] | None = None,
         recorder: VideoRecorder | None = None,
+        rules: RuleSet | None = None,
     ) -> None:
+        rules = rules if rules is not None else load_rules()
         self.screen = screen
+        self.lean_band = lean_band(rules)
+        self.arching = arching_cues(rules)
         self.recorder = recorder
         self.player = player
         self.screenshots = screenshots
         self.on_recalibrate = on_recalibrate
-        self.readings = LiveReadings()
+        self.readings = LiveReadings(gauges=screen_gauges(rules))
         self.replay_buffer = ReplayBuffer()
         self.replay = InstantReplay()
         self._last_t: float | None = None
@@ -173,14 +200,14 @@ class ScreenOutput:
             gauges=gauges,
             replay=self.replay.frame_at(result.frame.t),
             checklist=checklist(result),
-            trunk_ok=None if lean is None else GOOD_LEAN[0] <= lean <= GOOD_LEAN[1],
+            trunk_ok=None if lean is None else self.lean_band[0] <= lean <= self.lean_band[1],
             back=self.back.update(result.analysis.rib_cage, result.frame.t),
-            arched=result.banner is not None and result.banner.id == ARCHING_CUE,
+            arched=result.banner is not None and result.banner.id in self.arching,
         )
 
     def finish(self, record: SessionRecord, wait_s: float = 0.0) -> None:
         """Show the end-of-session screen (saved with the screenshots), for `wait_s` or a key."""
-        draw_end_screen(self.screen.surface, digest(record), self.screen.overlay.font)
+        draw_end_screen(self.screen.surface, digest(record, self.lean_band), self.screen.overlay.font)
         self.screen.flip()
         if self.screenshots is not None:
             self.screen.save(self.screenshots.folder / "end_of_session.png")

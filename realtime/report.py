@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cues.rules import RuleSet, load_rules
+from cues.rules import RuleSet, load_rules, rules_from_table
 from realtime import report_plots as plots
 from realtime.errors import UserError
 from realtime.report_facts import (
@@ -34,13 +34,14 @@ from realtime.report_facts import (
     clock,
     deg,
     humanise,
+    judged_strides,
     lean_band,
     lean_segments,
     rolling_median,
     story,
     stride_faults,
 )
-from realtime.store import STRIDE_COLUMNS, read_strides, read_summary, started_at
+from realtime.store import read_strides, read_summary, started_at, stride_dict
 
 if TYPE_CHECKING:
     from realtime.store import SessionStore
@@ -109,8 +110,7 @@ def load_session(folder: Path) -> SessionData:
         raise UserError(f"{folder} is not a folder — give a session folder, a session id or 'latest'")
     summary = read_summary(folder)
     t, lean, running = read_frames(folder)
-    names = [name for name, _ in STRIDE_COLUMNS]
-    strides = [{**dict(zip(names, row)), "near": bool(row[1])} for row in read_strides(folder)]
+    strides = [stride_dict(row) for row in read_strides(folder)]
     return SessionData(folder, summary, t, lean, running, strides)
 
 
@@ -273,13 +273,27 @@ def _title(data: SessionData) -> tuple[str, str]:
     return f"Run report — {name}", stamp
 
 
+def session_rules(data: SessionData) -> RuleSet:
+    """The cue rules the session ran with (summary.json's `rules`); the shipped rules for a
+    session recorded before they were kept, or when they no longer load."""
+    table = data.summary.get("rules")
+    if table is None:
+        return load_rules()
+    try:
+        return rules_from_table(table, str(data.folder / "summary.json"))
+    except UserError as err:
+        log.warning("judging the strides with the shipped rules: %s", err)
+        return load_rules()
+
+
 def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet | None = None) -> str:
-    """The report page for `data` (and the trend across sessions, when given)."""
-    rules = rules if rules is not None else load_rules()
+    """The report page for `data` (and the trend across sessions, when given), judged with
+    `rules` (default: the rules the session ran with)."""
+    rules = rules if rules is not None else session_rules(data)
     summary = data.summary
     band = lean_band(rules)
     faults = stride_faults(data.strides, rules, summary.get("baseline"))
-    near = sum(1 for s in data.strides if s.get("near"))
+    judged = judged_strides(data.strides, rules)
     use = data.running if data.running.sum() >= 3 * max(summary.get("fps") or 30, 1) else ~np.isnan(data.lean)
     segments: list[Segment] = lean_segments(data.t[use], data.lean[use]) if summary.get("running") else []
     cues = list(summary.get("cues") or [])
@@ -304,7 +318,7 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
         lean_html = '<p class="quiet">No trunk lean was measured: nobody was found in view.</p>'
 
     title, subtitle = _title(data)
-    paragraphs = "".join(f"<p>{_e(line)}</p>" for line in story(summary, segments, band, faults, near))
+    paragraphs = "".join(f"<p>{_e(line)}</p>" for line in story(summary, segments, band, faults, judged))
     back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage"), arch_edges(rules)))
     if trend is not None:
         trend_html = plots.trend_plot(trend.lean, trend.cues_per_min, trend.current_id, band)

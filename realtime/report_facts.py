@@ -10,16 +10,17 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from cues.rules import Condition, CueRule, RuleSet
+from cues.engine import judge_ways
+from cues.rules import CueRule, RuleSet, Way, good_band
 
 LEAN_METRIC = "trunk_lean_midstance_deg"
 DEFAULT_BAND = (0.0, 15.0)
@@ -112,53 +113,43 @@ def _number(value: float, metric: str) -> str:
 
 def lean_band(rules: RuleSet | None) -> tuple[float, float]:
     """The good band of trunk lean at midstance (°) from the rules' absolute edges."""
-    if rules is None:
-        return DEFAULT_BAND
-    lows = [c.below for r in rules.cues for way in r.faults for c in way
-            if c.metric == LEAN_METRIC and c.below is not None and not c.baseline and len(way) == 1]
-    highs = [c.above for r in rules.cues for way in r.faults for c in way
-             if c.metric == LEAN_METRIC and c.above is not None and not c.baseline and len(way) == 1]
-    return (max(lows) if lows else DEFAULT_BAND[0], min(highs) if highs else DEFAULT_BAND[1])
+    return DEFAULT_BAND if rules is None else good_band(rules, LEAN_METRIC, DEFAULT_BAND)
 
 
-def _holds(c: Condition, stride: dict[str, Any], baseline: dict[str, Any] | None) -> float | None:
-    """The value that puts `stride` out of band on `c`, or None when it is in band."""
-    value = stride.get(c.metric)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if c.baseline:
-        ref = (baseline or {}).get(c.metric)
-        if ref is None:
-            return None
-        value = value - ref
-    return value if c.holds(value, in_fault=False) else None
+def _why(way: Way, stride: dict[str, Any]) -> str:
+    """Why `stride` is at fault on `way`, in words: each metric's value against its edge."""
+    return "; ".join(
+        f"{METRIC_WORDS.get(c.metric, c.metric)} {_number(stride[c.metric], c.metric)}"
+        + (" vs your baseline" if c.baseline else "")
+        + f" {'<' if c.below is not None else '>'} "
+        + ("baseline " if c.baseline else "")
+        + _edge(c.below if c.below is not None else c.above, c.metric)
+        for c in way
+    )
 
 
 def stride_faults(
     strides: Sequence[dict[str, Any]], rules: RuleSet, baseline: dict[str, Any] | None = None
 ) -> list[StrideFault]:
-    """Near-leg strides out of band on some cue (any one way of its faults, without the
-    coach's persistence); baseline-relative ways only when `baseline` is ready."""
+    """Strides out of band on some cue: a way of its faults holds on the stride as the cue
+    engine judges it (`judge_ways`, on the strides each rule judges), without the coach's
+    persistence; baseline-relative ways only when `baseline` is ready."""
     ready = baseline if baseline and baseline.get("ready") else None
     found: list[StrideFault] = []
     for stride in strides:
-        if not stride.get("near"):
-            continue
+        view = SimpleNamespace(**stride)  # the engine reads a stride's metrics as attributes
         for rule in rules.cues:
-            for way in rule.faults:
-                values = [_holds(c, stride, ready) for c in way]
-                if all(v is not None for v in values):
-                    why = "; ".join(
-                        f"{METRIC_WORDS.get(c.metric, c.metric)} {_number(stride[c.metric], c.metric)}"
-                        + (" vs your baseline" if c.baseline else "")
-                        + f" {'<' if c.below is not None else '>'} "
-                        + ("baseline " if c.baseline else "")
-                        + _edge(c.below if c.below is not None else c.above, c.metric)
-                        for c, v in zip(way, values)
-                    )
-                    found.append(StrideFault(stride, rule, why))
-                    break
+            if not rule.judges(view):
+                continue
+            way = next((w for w, status, _ in judge_ways(rule, view, ready, in_fault=False) if status == "holds"), None)
+            if way is not None:
+                found.append(StrideFault(stride, rule, _why(way, stride)))
     return found
+
+
+def judged_strides(strides: Sequence[dict[str, Any]], rules: RuleSet) -> int:
+    """How many of `strides` some cue judges (the near leg's, and both legs' for `legs = "both"`)."""
+    return sum(any(r.judges(SimpleNamespace(**s)) for r in rules.cues) for s in strides)
 
 
 # --------------------------------------------------------------------------- lean over time
@@ -273,7 +264,7 @@ def story(
     segments: Sequence[Segment],
     band: tuple[float, float],
     faults: Sequence[StrideFault] = (),
-    near_strides: int = 0,
+    judged: int = 0,
 ) -> list[str]:
     """The report's plain-language summary, one sentence (or two) per paragraph."""
     lines: list[str] = []
@@ -330,16 +321,16 @@ def story(
             f"Hip extension: your thigh reached {abs(behind):.0f}° {where} vertical at toe-off "
             f"(median of {hip.get('n', 0)} strides)."
         )
-    if near_strides:
+    if judged:
         if faults:
             kinds: dict[str, int] = {}
             for f in faults:
                 kinds[f.cue.text] = kinds.get(f.cue.text, 0) + 1
             detail = ", ".join(f"{n} calling for \u2018{text}\u2019" for text, n in kinds.items())
             n_bad = len({id(f.stride) for f in faults})
-            lines.append(f"{n_bad} of {near_strides} strides of the leg nearest the camera were at fault ({detail}).")
+            lines.append(f"{n_bad} of the {judged} strides the coach judged were at fault ({detail}).")
         else:
-            lines.append(f"None of the {near_strides} strides of the leg nearest the camera was at fault.")
+            lines.append(f"None of the {judged} strides the coach judged was at fault.")
     return lines
 
 

@@ -12,6 +12,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -28,6 +29,8 @@ SESSION_FILES = ("summary.json", "frames.csv", "strides.csv", "landmarks.npz")
 #: A session counts as running with this much running time and this many strides.
 MIN_RUNNING_S = 5.0
 MIN_RUNNING_STRIDES = 4
+#: A gap between two frames counts as running time up to this long (dropped frames do, a stall does not).
+MAX_FRAME_GAP_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,20 @@ def percentiles(values: list[float]) -> dict[str, float] | None:
         return None
     p10, median, p90 = np.percentile(values, [10, 50, 90])
     return {"median": round(float(median), 2), "p10": round(float(p10), 2), "p90": round(float(p90), 2)}
+
+
+def running_seconds(rows: Sequence[FrameRow]) -> float:
+    """Time spent running, from the frames' timestamps (whatever the nominal fps, and with
+    dropped frames): a running frame counts until the next frame (at most `MAX_FRAME_GAP_S`),
+    the last frame for the median interval."""
+    t = np.array([r.t for r in rows], dtype=float)
+    if t.size == 0:
+        return 0.0
+    gaps = np.diff(t)
+    last = float(np.median(gaps)) if gaps.size else 0.0
+    gaps = np.clip(np.append(gaps, last), 0.0, MAX_FRAME_GAP_S)
+    running = np.array([r.activity == "running" for r in rows])
+    return float(gaps[running].sum())
 
 
 @dataclass
@@ -87,8 +104,7 @@ class SessionRecord:
     @property
     def running(self) -> bool:
         """True when the session holds enough running to report running metrics."""
-        running_s = sum(r.activity == "running" for r in self.rows) / self.fps if self.fps else 0.0
-        return running_s >= MIN_RUNNING_S and len(self.strides) >= MIN_RUNNING_STRIDES
+        return running_seconds(self.rows) >= MIN_RUNNING_S and len(self.strides) >= MIN_RUNNING_STRIDES
 
     def running_summary(self) -> dict:
         """The gait part of summary.json (empty values when the session is not running)."""

@@ -20,12 +20,13 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from realtime.errors import UserError
+from realtime.stride_metrics import StrideMetrics
 
 log = logging.getLogger("ribsdown")
 
@@ -33,24 +34,23 @@ DB_NAME = "sessions.sqlite"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 FOLDER_STAMP = "%Y-%m-%d_%H-%M-%S"  # the default session folder name (session.prepare_out_dir)
 
-#: The strides.csv columns kept per stride, in order, with their SQL types.
-STRIDE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("leg", "TEXT"),
-    ("near", "INTEGER"),
-    ("t_contact", "REAL"),
-    ("t_toe_off", "REAL"),
-    ("t_next_contact", "REAL"),
-    ("cadence_spm", "REAL"),
-    ("contact_time_s", "REAL"),
-    ("trunk_lean_midstance_deg", "REAL"),
-    ("thigh_extension_deg", "REAL"),
-    ("trunk_back_excursion_deg", "REAL"),
-    ("extension_coupling", "REAL"),
-    ("shank_angle_contact_deg", "REAL"),
-    ("foot_ahead_of_hip", "REAL"),
-    ("vertical_oscillation", "REAL"),
-    ("quality", "REAL"),
+
+def _sql_type(hint: Any) -> str:
+    """The SQL type of a `StrideMetrics` field's type hint: bool INTEGER, float REAL, else TEXT."""
+    if hint is bool:
+        return "INTEGER"
+    return "REAL" if float in (get_args(hint) or (hint,)) else "TEXT"
+
+
+#: The strides.csv columns kept per stride, in order, with their SQL types: every
+#: `StrideMetrics` field (the columns of strides.csv), so the two can never drift apart.
+STRIDE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, _sql_type(hint)) for f, hint in zip(fields(StrideMetrics), get_type_hints(StrideMetrics).values())
 )
+
+#: The strides table of schema 1 (frozen: later columns are added by `_add_stride_columns`).
+_FIRST_STRIDE_COLUMNS: tuple[tuple[str, str], ...] = STRIDE_COLUMNS[:15]
+
 
 def _fill_hip_extension(conn: sqlite3.Connection) -> None:
     """Migration 2: copy each stored summary's hip extension median into its column."""
@@ -59,6 +59,42 @@ def _fill_hip_extension(conn: sqlite3.Connection) -> None:
         "UPDATE sessions SET hip_extension_median = ? WHERE id = ?",
         [((json.loads(text).get("hip_extension_deg") or {}).get("median"), i) for i, text in rows],
     )
+
+
+
+def _add_stride_columns(conn: sqlite3.Connection) -> None:
+    """Migration 3, and any stride metric added since: the `STRIDE_COLUMNS` the strides
+    table lacks, filled from each stored session's strides.csv when its folder still has it."""
+    missing = _missing_stride_columns(conn)
+    for name, kind in missing:
+        conn.execute(f"ALTER TABLE strides ADD COLUMN {name} {kind}")
+    if missing:
+        _fill_stride_columns(conn, missing)
+
+
+def _missing_stride_columns(conn: sqlite3.Connection) -> tuple[tuple[str, str], ...]:
+    """The `STRIDE_COLUMNS` the file's strides table does not have."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(strides)")}
+    return tuple((name, kind) for name, kind in STRIDE_COLUMNS if name not in have)
+
+
+def _fill_stride_columns(conn: sqlite3.Connection, columns: Sequence[tuple[str, str]]) -> None:
+    """Copy `columns` from the session folders' strides.csv into the stored strides; a folder
+    gone, damaged or holding another number of strides than stored leaves them NULL."""
+    assignments = ", ".join(f"{name} = ?" for name, _ in columns)
+    for session_id, out_dir in conn.execute("SELECT id, out_dir FROM sessions").fetchall():
+        try:
+            rows = read_strides(Path(out_dir), columns)
+        except UserError as err:
+            log.debug("not filling the new stride columns of session %s: %s", session_id, err)
+            continue
+        stored = conn.execute("SELECT COUNT(*) FROM strides WHERE session_id = ?", (session_id,)).fetchone()[0]
+        if len(rows) != stored:
+            continue
+        conn.executemany(
+            f"UPDATE strides SET {assignments} WHERE session_id = ? AND n = ?",
+            [(*row, session_id, n) for n, row in enumerate(rows)],
+        )
 
 
 #: Schema migrations: migration i (0-based) takes the file from version i to i + 1; each
@@ -84,7 +120,7 @@ MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] =
         )""",
         "CREATE TABLE strides (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, "
         "n INTEGER NOT NULL, "
-        + ", ".join(f"{name} {kind}" for name, kind in STRIDE_COLUMNS)
+        + ", ".join(f"{name} {kind}" for name, kind in _FIRST_STRIDE_COLUMNS)
         + ", PRIMARY KEY (session_id, n))",
     ),
     # 2: hip extension as a column (filled from the stored summaries), sessions by date.
@@ -93,6 +129,8 @@ MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] =
         _fill_hip_extension,
         "CREATE INDEX sessions_started_at ON sessions(started_at)",
     ),
+    # 3: the rib-cage stride columns (filled from the session folders still on disk).
+    (_add_stride_columns,),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -199,16 +237,23 @@ def _cell(value: str, kind: str) -> Any:
     return value
 
 
-def read_strides(out_dir: Path) -> list[tuple[Any, ...]]:
-    """strides.csv as rows of `STRIDE_COLUMNS` values (none when the file is absent)."""
+def read_strides(out_dir: Path, columns: Sequence[tuple[str, str]] = STRIDE_COLUMNS) -> list[tuple[Any, ...]]:
+    """strides.csv as rows of `columns` values (none when the file is absent)."""
     path = out_dir / "strides.csv"
     if not path.is_file():
         return []
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            return [tuple(_cell(r.get(name), kind) for name, kind in STRIDE_COLUMNS) for r in csv.DictReader(fh)]
+            return [tuple(_cell(r.get(name), kind) for name, kind in columns) for r in csv.DictReader(fh)]
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as err:
         raise UserError(f"cannot read {path} ({err}) — the session folder is damaged") from err
+
+
+def stride_dict(row: Sequence[Any]) -> dict[str, Any]:
+    """A row of `STRIDE_COLUMNS` values as a strides.csv row by name (`near` as bool)."""
+    stride = dict(zip((name for name, _ in STRIDE_COLUMNS), row))
+    stride["near"] = bool(stride["near"])
+    return stride
 
 
 def started_at(out_dir: Path, summary: dict[str, Any]) -> str:
@@ -384,11 +429,9 @@ class SessionStore:
 
     def strides(self, session_id: int) -> list[dict[str, Any]]:
         """A session's strides in order, as strides.csv rows (`near` as bool)."""
-        names = [name for name, _ in STRIDE_COLUMNS]
-        rows = self.conn.execute(
-            f"SELECT {', '.join(names)} FROM strides WHERE session_id = ? ORDER BY n", (session_id,)
-        ).fetchall()
-        return [{**dict(zip(names, r)), "near": bool(r[1])} for r in rows]
+        names = ", ".join(name for name, _ in STRIDE_COLUMNS)
+        rows = self.conn.execute(f"SELECT {names} FROM strides WHERE session_id = ? ORDER BY n", (session_id,)).fetchall()
+        return [stride_dict(r) for r in rows]
 
     def trend(self, metric: str, running_only: bool = True) -> list[TrendPoint]:
         """`metric` per session, oldest first (sessions without a value left out);
@@ -441,6 +484,9 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
                     conn.execute(step)
             conn.execute(f"PRAGMA user_version = {version + 1}")
         version += 1
+    if version == SCHEMA_VERSION and _missing_stride_columns(conn):  # a stride metric added since
+        with transaction(conn):
+            _add_stride_columns(conn)
     return version
 
 

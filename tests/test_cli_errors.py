@@ -64,3 +64,12 @@ def test_importing_the_cli_loads_no_native_library():
 def test_bad_camera_roll_value_exits_2():
     result = run_cli("analyze", "x.mp4", "--camera-roll", "90")
     assert result.returncode == 2 and "not a side view" in result.stderr
+
+
+def test_misspelt_metric_in_rules_exits_2(tmp_path, clips_dir):
+    rules = tmp_path / "bad.toml"
+    rules.write_text('[[cue]]\nid = "ribs_down"\ntext = "Ribs down"\nvoice = "ribs_down.wav"\n'
+                     '[[cue.fault]]\nconditions = [{ metric = "trunk_lean_midstnce_deg", below = -2.0 }]\n')
+    result = run_cli("analyze", clips_dir / "run_grass_short.mp4", "--rules", rules, "--out", tmp_path / "o")
+    assert_one_clear_line(result, "bad.toml", "'trunk_lean_midstnce_deg'", "did you mean 'trunk_lean_midstance_deg'?")
+    assert not (tmp_path / "o").exists()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from cues.engine import CueEngine
-from cues.rules import load_rules, parse_rules
+from cues.rules import load_rules, parse_rules, rules_from_table
 from realtime.analysis import AnalyzerConfig, FrameAnalyzer
 from realtime.errors import UserError
 from realtime.loop import Coach
@@ -139,6 +141,38 @@ def test_user_rules_override_by_id_and_bad_rules_are_user_errors():
                     '[[cue.fault]]\nconditions = [{metric = "m", below = 0}]\n')
     with pytest.raises(UserError, match="not valid"):
         parse_rules("[[cue]\n")
+
+
+def test_a_misspelt_metric_is_refused_at_load_time():
+    misspelt = ('[[cue]]\nid = "ribs_down"\ntext = "Ribs down"\nvoice = "ribs_down.wav"\n'
+                '[[cue.fault]]\nconditions = [{metric = "trunk_lean_midstnce_deg", below = -2.0}]\n')
+    with pytest.raises(UserError, match=r"rules.toml: .*unknown metric 'trunk_lean_midstnce_deg' — did you mean "
+                                        r"'trunk_lean_midstance_deg'\?"):
+        parse_rules(misspelt, "rules.toml", base=load_rules())
+    with pytest.raises(UserError, match="the stride metrics are cadence_spm, "):
+        parse_rules(misspelt.replace("trunk_lean_midstnce_deg", "speed"))
+
+
+def test_every_stride_ending_on_a_frame_is_judged():
+    """Two strides end on each frame: the one after a stride that calls for a cue counts too."""
+    analyzer = SimpleNamespace(calibration=SimpleNamespace(ready=False, baseline=None))
+    coach = Coach(analyzer, CueEngine(load_rules(), schedule="full"))
+    bad = FakeStride(trunk_lean_midstance_deg=-3.0)
+    frame = SimpleNamespace(running=True, strides=[bad, bad])
+    cues = [coach.decide(i * STRIDE_S, frame).cue for i in range(3)]
+    assert [c and c.id for c in cues] == [None, "ribs_down", None]  # the third bad stride, on frame 1
+    assert coach.engine.states["ribs_down"].bad_streak == 6  # every one of the six strides judged
+    assert coach.engine.update(3.0, [bad, FakeStride(trunk_lean_midstance_deg=20.0)]) is None
+    assert coach.engine.states["lean_less"].bad_streak == 1
+
+
+def test_the_session_keeps_the_rules_it_ran_with():
+    mine = parse_rules('[[cue]]\nid = "ribs_down"\ntext = "Chest down"\nvoice = "ribs_down.wav"\n'
+                       '[[cue.fault]]\nconditions = [{metric = "trunk_lean_midstance_deg", below = 8.0}]\n',
+                       base=load_rules())
+    coach = Coach(FrameAnalyzer((1280, 720), AnalyzerConfig()), CueEngine(mine))
+    kept = json.loads(json.dumps(coach.session_extras()))["rules"]  # as summary.json holds them
+    assert rules_from_table(kept) == mine
 
 
 # ---------------------------------------------------------------- the synthetic runner

@@ -11,10 +11,12 @@ from cues.engine import CueEngine
 from cues.rules import load_rules
 from realtime.analysis import AnalyzerConfig, FrameAnalyzer
 from realtime.capture import Frame, FrameSource
+from realtime.demo_source import KnownPoseEstimator
 from realtime.errors import SourceError
 from realtime.estimator import PoseEstimator
 from realtime.kiosk import Kiosk, KioskTimes
 from realtime.loop import Coach
+from realtime.synthetic import RunnerSpec, generate
 
 SIZE = (720, 1280)  # (w, h) of the treadmill clip; the empty room is resized to it
 
@@ -32,13 +34,13 @@ def read_frames(path, seconds: float, size=SIZE) -> list[np.ndarray]:
 
 
 class ScriptedSource(FrameSource):
-    """Frames from a list at 30 fps; optionally the camera 'unplugs' after `fail_after` frames."""
+    """Frames from a list at `fps`; optionally the camera 'unplugs' after `fail_after` frames."""
 
     is_live = True
 
-    def __init__(self, images: list[np.ndarray], fail_after: int | None = None) -> None:
+    def __init__(self, images: list[np.ndarray], fail_after: int | None = None, fps: float = 30.0) -> None:
         self.images, self.fail_after = images, fail_after
-        self.name, self.fps, self.size = "scripted", 30.0, SIZE
+        self.name, self.fps, self.size = "scripted", fps, SIZE
         self._index = 0
 
     def _next_frame(self) -> Frame | None:
@@ -48,7 +50,7 @@ class ScriptedSource(FrameSource):
         if i >= len(self.images):
             return None
         self._index += 1
-        return Frame(self.images[i], i / 30.0, i, float(i))
+        return Frame(self.images[i], i / self.fps, i, float(i))
 
     def close(self) -> None:
         pass
@@ -119,3 +121,14 @@ def test_attract_screen_says_what_to_do(footage, screen):
         assert kiosk.run() == []
     pixels = pygame.surfarray.array3d(screen.surface)
     assert np.mean(pixels.min(axis=-1) > 220) > 0.005  # the light lines of text on the dimmed room
+
+
+def test_running_time_of_a_15_fps_camera(screen):
+    """The kiosk's running time is the frames' time, not their number over 30 fps."""
+    spec = RunnerSpec.running(fps=15.0, duration_s=20.0, image_size=SIZE)
+    poses, _ = generate(spec)
+    blank = [np.zeros((SIZE[1], SIZE[0], 3), np.uint8)] * len(poses)
+    kiosk = Kiosk(scripted(ScriptedSource(blank, fps=15.0)), KnownPoseEstimator(poses, 15.0), make_coach, screen,
+                  None, TIMES)
+    (session,) = kiosk.run()
+    assert 15.0 <= session.running_s <= session.duration_s <= 20.0

@@ -15,15 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cues.rules import load_rules
+from cues.rules import load_rules, parse_rules, rules_table
 from realtime import history_cli
 from realtime.errors import UserError
 from realtime.report import REPORT_NAME, write_report
 from realtime.report_facts import arch_edges, back_lines, band_text, clock, deg, lean_band, lean_segments
 from realtime.store import SessionStore
-from tests.sessions import ARCHED_CLIP, arched_session, copy_session
+from tests.sessions import ARCHED_CLIP, arched_session, copy_session, stride, synthetic_session
 
 ARCH_START_S = 12.0  # the clip's arching starts at 12 s (clips README)
+#: The made-up sessions' baseline (the outline way of ribs_down reads it).
+BASELINE = {"ready": True, "trunk_lean_midstance_deg": 5.0, "thorax_pelvis_deg": 10.0, "pelvic_deg": 5.0}
 ACCENT_RGB = (217, 72, 15)  # report_plots.ACCENT
 BAND_RGB = (227, 241, 231)  # report_plots.BAND
 
@@ -116,6 +118,39 @@ def test_a_session_without_running(session_dir, tmp_path):
     page = write_report(folder).read_text(encoding="utf-8")
     assert "No running was found" in page and "No strides were measured" in page
     assert "No cue was given" in page
+
+
+def fault_section(page: str) -> str:
+    """The report's "Strides at fault" section."""
+    return re.search(r"<h2>Strides at fault</h2>(.*?)</section>", page, flags=re.DOTALL).group(1)
+
+
+def test_strides_at_fault_show_the_outline_way(tmp_path):
+    arched = [stride(1.0 + 0.7 * i, thorax_pelvis_deg=16.0, pelvic_deg=0.0, rib_cage_quality=0.8) for i in range(6)]
+    folder = synthetic_session(tmp_path / "arched", arched, baseline=BASELINE)
+    faults = fault_section(write_report(folder).read_text(encoding="utf-8"))
+    assert faults.count("<tr>") == 1 + 6  # the header and every stride
+    assert faults.count("Ribs down, lean forward") == 6 and "thorax–pelvis angle" in faults
+
+
+def test_strides_are_judged_with_the_rules_the_session_ran_with(tmp_path):
+    mine = parse_rules('[[cue]]\nid = "ribs_down"\ntext = "Chest down"\nvoice = "ribs_down.wav"\n'
+                       '[[cue.fault]]\nconditions = [{metric = "trunk_lean_midstance_deg", below = 8.0}]\n',
+                       base=load_rules())
+    strides = [stride(1.0 + 0.7 * i, trunk_lean_midstance_deg=5.0) for i in range(4)]
+    folder = synthetic_session(tmp_path / "mine", strides, rules=json.loads(json.dumps(rules_table(mine))))
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert fault_section(page).count("Chest down") == 4  # 5° is under my 8° edge
+    assert "good band 8…15°" in page
+    assert "4 of the 4 strides the coach judged were at fault" in page
+
+
+def test_both_legs_strides_are_judged_for_legs_both(tmp_path):
+    strides = [stride(1.0 + 0.35 * i, near=i % 2 == 0, trunk_lean_midstance_deg=-5.0) for i in range(6)]
+    folder = synthetic_session(tmp_path / "back", strides)
+    faults = fault_section(write_report(folder).read_text(encoding="utf-8"))
+    assert faults.count("Ribs down, lean forward") == 6  # ribs_down judges both legs (legs = "both")
+    assert faults.count("<td>right</td>") == 3
 
 
 def test_not_a_session_folder(tmp_path):

@@ -5,7 +5,9 @@ import pytest
 
 from cues.engine import Cue
 from realtime.errors import UserError
+from realtime.digest import digest
 from realtime.session import FrameRow, SessionRecord, prepare_out_dir
+from tests.sessions import stride
 
 
 def row(i: int, lean: float | None) -> FrameRow:
@@ -49,3 +51,13 @@ def test_default_out_dirs_are_new_each_time(tmp_path):
     first.mkdir(parents=True)
     second = prepare_out_dir(None, tmp_path)
     assert first != second and first.parent == second.parent == tmp_path / "sessions"
+
+
+@pytest.mark.parametrize("step", [1, 2])  # a 15 fps camera, or a 30 fps one dropping every other frame
+def test_running_time_comes_from_the_frames_times(step):
+    record = SessionRecord(source="camera 0", fps=30.0)  # the nominal rate
+    for i in range(0, 240, step):  # 8 s of running
+        record.add(FrameRow(i / 30, True, 5.0, "left", i, 20.0, None, "running"), None)
+    record.strides.extend(stride(0.7 * k) for k in range(10))
+    assert digest(record, (-2.0, 15.0)).running_s == pytest.approx(8.0)
+    assert record.running  # 8 s, not 4 s: over MIN_RUNNING_S

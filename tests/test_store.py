@@ -15,12 +15,17 @@ import pytest
 from realtime.errors import UserError
 from realtime.store import (
     SCHEMA_VERSION,
+    STRIDE_COLUMNS,
     SessionStore,
     migrate,
     move_aside,
     schema_version,
 )
-from tests.sessions import arched_session, copy_session
+from realtime.stride_metrics import StrideMetrics
+from tests.sessions import arched_session, copy_session, stride, synthetic_session
+
+#: Rib-cage values of a made-up stride (realtime/rib_cage.py STRIDE_METRICS).
+RIB_CAGE = {"thorax_pelvis_deg": 16.0, "pelvic_deg": -1.5, "lumbar_arch": 0.05, "rib_flare": None, "rib_cage_quality": 0.8}
 
 
 @pytest.fixture(scope="session")
@@ -131,6 +136,35 @@ def test_old_schema_is_migrated(session_dir, data_dir):
         assert migrated.source == "old.mp4"
         assert migrated.hip_extension_median == summary["hip_extension_deg"]["median"]  # filled in
         assert store.save_session(new) == 2
+
+
+def test_every_stride_field_is_stored(data_dir):
+    assert [name for name, _ in STRIDE_COLUMNS] == StrideMetrics.columns()
+    folder = synthetic_session(data_dir / "sessions" / "s", [stride(1.0 + 0.7 * i, **RIB_CAGE) for i in range(3)])
+    with SessionStore(data_dir / "sessions.sqlite") as store:
+        strides = store.get_session(store.save_session(folder)).strides
+    assert [{k: s[k] for k in RIB_CAGE} for s in strides] == [RIB_CAGE] * 3
+
+
+def test_schema_2_gains_the_rib_cage_columns_from_the_folders(data_dir):
+    db = data_dir / "sessions.sqlite"
+    folder = synthetic_session(data_dir / "sessions" / "s", [stride(1.0 + 0.7 * i, **RIB_CAGE) for i in range(3)])
+    old = sqlite3.connect(db, isolation_level=None)
+    assert migrate(old, target=2) == 2  # a file written before the rib-cage columns
+    old.execute(
+        "INSERT INTO sessions (started_at, out_dir, summary_json, saved_at) VALUES (?, ?, ?, ?)",
+        ("2026-01-01T08:00:00+00:00", str(folder.resolve()), "{}", "2026-01-01T08:01:00+00:00"),
+    )
+    old.executemany(
+        "INSERT INTO strides (session_id, n, leg, near, t_contact, cadence_spm) VALUES (1, ?, 'left', 1, ?, 171.4)",
+        [(n, 1.0 + 0.7 * n) for n in range(3)],
+    )
+    old.close()
+    with SessionStore(db) as store:
+        assert schema_version(store.conn) == SCHEMA_VERSION
+        strides = store.get_session(1).strides
+    assert [s["t_contact"] for s in strides] == [1.0, 1.7, 2.4]  # kept
+    assert [{k: s[k] for k in RIB_CAGE} for s in strides] == [RIB_CAGE] * 3  # filled in
 
 
 def test_newer_schema_is_refused(data_dir):

@@ -61,6 +61,7 @@ def footage(clips_dir):
     return {
         "empty": read_frames(clips_dir / "empty_room.mp4", 6.0),
         "runner": read_frames(clips_dir / "treadmill_side_left.mp4", 8.0),
+        "whole_run": read_frames(clips_dir / "treadmill_side_left.mp4", 12.0),
     }
 
 
@@ -101,7 +102,7 @@ def test_two_runners_make_two_sessions_and_nothing_is_stored(footage, screen, tm
 
 
 def test_camera_unplugged_mid_session_then_back(footage, screen):
-    r = footage["runner"]
+    r = footage["whole_run"]  # the whole 12 s clip: the coach needs a few strides to call it running
     script = scripted(
         ScriptedSource(r, fail_after=120),  # unplugged 4 s into the run
         SourceError("no camera at index 0"),

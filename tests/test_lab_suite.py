@@ -58,7 +58,7 @@ def test_the_table_has_a_row_per_clip_and_no_clip_failed(scored):
     assert sorted(row.split("|")[1].strip() for row in rows) == sorted(QUICK)
     assert scored["table"] == scored["score"].stdout
     assert all(clip["error"] is None for clip in scored["scores"]["clips"])
-    assert scored["scores"]["summary"]["failed"] == 0
+    assert scored["scores"]["summary"]["failed"] == []
 
 
 def test_the_pose_model_finds_the_rendered_runner_and_nobody_in_the_empty_gym(scored):

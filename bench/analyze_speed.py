@@ -32,9 +32,10 @@ sys.path.insert(0, str(ROOT))
 def bare_loop(clip: str) -> None:
     """The single-thread loop: FileSource -> PoseEstimator -> Coach, frame by frame."""
     from cues.rules import load_rules
-    from realtime.capture import FileSource
-    from realtime.cli import build_parser, build_pipeline, quiet_native_logs
-    from realtime.session import SessionRecord
+    from realtime.apps.assemble import build_pipeline
+    from realtime.apps.cli import build_parser, quiet_native_logs
+    from realtime.record.session import SessionRecord
+    from realtime.sources.capture import FileSource
 
     quiet_native_logs()
     args = build_parser().parse_args(["analyze", clip])
@@ -51,7 +52,7 @@ def model_alone(clip: str, n_frames: int) -> float:
     """Frames per second of `PoseEstimator.estimate` on pre-decoded frames (one process)."""
     import cv2
 
-    from realtime.estimator import PoseEstimator
+    from realtime.models.estimator import PoseEstimator
 
     cap = cv2.VideoCapture(clip)
     frames = []
@@ -101,7 +102,7 @@ def main() -> None:
     jobs = [int(j) for j in a.jobs.split(",")]
     variants = {"bare loop (1 thread)": [sys.executable, __file__, "--bare", a.clip]}
     for j in jobs:
-        variants[f"ribsdown analyze --jobs {j}"] = [sys.executable, "-m", "realtime.cli", "analyze", a.clip,
+        variants[f"ribsdown analyze --jobs {j}"] = [sys.executable, "-m", "realtime.apps.cli", "analyze", a.clip,
                                                     "--jobs", str(j), "--out"]
     times: dict[str, list[float]] = {k: [] for k in variants}
     cpu: dict[str, list[float]] = {k: [] for k in variants}
@@ -114,7 +115,7 @@ def main() -> None:
             cpu[name].append(cpu_s)
             print(f"round {r + 1}: {name}: {wall:.2f} s wall, {cpu_s:.1f} s CPU, load {os.getloadavg()[0]:.1f}",
                   file=sys.stderr, flush=True)
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     quiet_native_logs()
     model_fps = model_alone(a.clip, a.model_frames)

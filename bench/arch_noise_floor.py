@@ -38,8 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from realtime import rib_cage as rc
-from realtime.rib_cage import LEVELS, TrunkFrame, TrunkOutline
+from realtime.analysis import rib_cage as rc
+from realtime.analysis.rib_cage import LEVELS, TrunkFrame, TrunkOutline
 
 ARCH_START_S = 12.0
 SECOND_HALF_S = 12.5

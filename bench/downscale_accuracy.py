@@ -28,12 +28,13 @@ DEFAULT_CLIPS = ("treadmill_side_left.mp4", "treadmill_side_left_then_arched.mp4
 def analyse(clip: Path, max_side: int | None, jobs: int) -> dict:
     """summary.json's numbers for one clip with the model's input shrunk to `max_side`."""
     from cues.rules import load_rules
-    from realtime.capture import FileSource
-    from realtime.cli import build_coach, build_parser
-    from realtime.estimator import EstimatorConfig
-    from realtime.loop import replay_session
-    from realtime.parallel import analyze_landmarks
-    from realtime.session import SessionRecord
+    from realtime.apps.assemble import build_coach
+    from realtime.apps.cli import build_parser
+    from realtime.models.estimator import EstimatorConfig
+    from realtime.pipeline.loop import replay_session
+    from realtime.pipeline.parallel import analyze_landmarks
+    from realtime.record.session import SessionRecord
+    from realtime.sources.capture import FileSource
 
     with FileSource(clip) as src:
         fps, size, n = src.fps, src.size, src.frame_count
@@ -68,7 +69,7 @@ def main() -> None:
     ap.add_argument("--clips", default=",".join(DEFAULT_CLIPS))
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     quiet_native_logs()
     sides = [None] + [int(x) for x in a.sides.split(",") if x]

@@ -7,7 +7,7 @@ as `cv2.VideoCapture.read()` does. Two loops run against it, with the same model
 screen drawing (ScreenOutput on SDL's dummy video driver):
 
 - ribsdown: `run_session` with a capture thread that drains the camera and keeps only the
-  newest frame (realtime/capture.py), the model and the coach, then the screen;
+  newest frame (realtime/sources/capture.py), the model and the coach, then the screen;
 - naive webcam demo: read -> model -> coach -> draw, all in one thread.
 
 Latency is capture (the frame's arrival) -> the frame with its overlay on screen.
@@ -100,7 +100,7 @@ class MjpegCamera:
 
 def camera_source(cam: MjpegCamera):
     """The camera as a ribsdown live source: a capture thread keeping only the newest frame."""
-    from realtime.capture import Frame, _NewestFrameReader, _ThreadedSource
+    from realtime.sources.capture import Frame, _NewestFrameReader, _ThreadedSource
 
     class EmulatedCamera(_ThreadedSource):
         is_live = True
@@ -121,11 +121,12 @@ def camera_source(cam: MjpegCamera):
 
 def setup(size: tuple[int, int]):
     from cues.rules import load_rules
-    from realtime.cli import build_coach, build_parser
-    from realtime.estimator import PoseEstimator
-    from realtime.loop import Pipeline
-    from realtime.outputs import ScreenOutput
-    from realtime.screen import Screen
+    from realtime.apps.assemble import build_coach
+    from realtime.apps.cli import build_parser
+    from realtime.models.estimator import PoseEstimator
+    from realtime.outputs.layers import ScreenOutput
+    from realtime.outputs.screen import Screen
+    from realtime.pipeline.loop import Pipeline
 
     args = build_parser().parse_args(["run"])
     screen = Screen()
@@ -134,9 +135,9 @@ def setup(size: tuple[int, int]):
 
 
 def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None) -> dict:
-    from realtime.landmarks import LandmarkLog
-    from realtime.loop import run_session
-    from realtime.session import SessionRecord
+    from realtime.pipeline.loop import run_session
+    from realtime.record.landmarks import LandmarkLog
+    from realtime.record.session import SessionRecord
 
     pipeline, shown, screen = setup(cam.size)
     source = camera_source(cam)
@@ -155,8 +156,8 @@ def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None) -> dict:
 
 
 def run_naive(cam: MjpegCamera, seconds: float) -> dict:
-    from realtime.capture import Frame
-    from realtime.loop import FrameResult, FrameTiming
+    from realtime.pipeline.loop import FrameResult, FrameTiming
+    from realtime.sources.capture import Frame
 
     pipeline, shown, screen = setup(cam.size)
     warm_up(pipeline, cam)
@@ -260,7 +261,7 @@ def main() -> None:
     ap.add_argument("--loops", default="ribsdown,naive")
     ap.add_argument("--memory", action="store_true", help="the ribsdown loop only, RSS sampled every 10 s")
     a = ap.parse_args()
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     quiet_native_logs()
     if a.memory:

@@ -34,12 +34,12 @@ def main() -> None:
     ap.add_argument("--sides", default="0,960,640,480", help="0 = full size")
     ap.add_argument("--masks", default="on", help="segmentation mask: on, off, or on,off")
     a = ap.parse_args()
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     quiet_native_logs()
     import cv2
 
-    from realtime.estimator import EstimatorConfig, PoseEstimator
+    from realtime.models.estimator import EstimatorConfig, PoseEstimator
 
     cap = cv2.VideoCapture(str(CLIPS / a.clip))
     frames = []

@@ -136,7 +136,7 @@ class Crop:
 def trunk_crop(pose, pad: float, out: int = CROP_PX) -> Crop | None:
     """A square around the hip–shoulder segment, centred on it, side (1 + 2·pad) trunk
     lengths; None without a trunk."""
-    from realtime.rib_cage import trunk_frame
+    from realtime.analysis.rib_cage import trunk_frame
 
     frame = trunk_frame(pose)
     if frame is None:
@@ -157,7 +157,7 @@ class Frame:
     t: float
     bgr: np.ndarray
     rgb: np.ndarray
-    pose: object  # realtime.pose.Pose (normal model's landmarks, frame pixels)
+    pose: object  # realtime.core.pose.Pose (normal model's landmarks, frame pixels)
     mask: np.ndarray  # the normal model's mask, frame pixels
     pose_ms: float  # the normal model's time on this frame
 
@@ -216,14 +216,14 @@ class PoseMask(Variant):
 
 class SmoothedLandmarks(Variant):
     """A diagnostic, not a mask: the pose mask read with the app's One Euro-smoothed
-    landmarks (`realtime.smoothing.PoseSmoother`, causal) instead of the raw ones. If the
+    landmarks (`realtime.analysis.smoothing.PoseSmoother`, causal) instead of the raw ones. If the
     values steady much, the flicker comes from the landmarks, not from the mask."""
 
     name = "pose/smoothed-landmarks"
 
     def __init__(self) -> None:
         super().__init__()
-        from realtime.smoothing import PoseSmoother
+        from realtime.analysis.smoothing import PoseSmoother
 
         self._smoother = PoseSmoother()
 
@@ -330,7 +330,7 @@ class Pose2(Variant):
         return ["pose2", "pose2/own"]
 
     def run(self, fr: Frame) -> Readings:
-        from realtime.estimator import pose_from_mediapipe
+        from realtime.models.estimator import pose_from_mediapipe
 
         with self.timed(minus_ms=fr.pose_ms):
             result = self._model.process(fr.rgb)
@@ -349,10 +349,10 @@ class Pose2(Variant):
 
 
 def make_pose_model(complexity: int):
-    """MediaPipe Pose as `realtime.estimator.PoseEstimator` builds it (tracking mode)."""
+    """MediaPipe Pose as `realtime.models.estimator.PoseEstimator` builds it (tracking mode)."""
     import mediapipe as mp
 
-    from realtime.estimator import EstimatorConfig
+    from realtime.models.estimator import EstimatorConfig
 
     cfg = EstimatorConfig(model_complexity=complexity)
     return mp.solutions.pose.Pose(
@@ -403,7 +403,7 @@ def build_variants(a: argparse.Namespace) -> list[Variant]:
 @contextmanager
 def edge_level(level: float) -> Iterator[None]:
     """Read the outline at another mask level than `rib_cage.EDGE` (0.5)."""
-    from realtime import rib_cage
+    from realtime.analysis import rib_cage
 
     old = rib_cage.EDGE
     rib_cage.EDGE = level
@@ -441,8 +441,8 @@ def run_pass(path: Path, flip: bool, facing: str, variants: list[Variant], limit
     """Every frame of a clip (mirrored on the fly when `flip`), the runner facing `facing`."""
     import cv2
 
-    from realtime.estimator import pose_from_mediapipe
-    from realtime.rib_cage import rib_cage_from_outline, trunk_outline
+    from realtime.analysis.rib_cage import rib_cage_from_outline, trunk_outline
+    from realtime.models.estimator import pose_from_mediapipe
 
     model = make_pose_model(1)
     labels = [lab for v in variants for lab in v.labels()]
@@ -811,7 +811,7 @@ def main() -> None:
     ap.add_argument("--only", choices=("clip", "mirror"), default=None, help="run one of the two")
     a = ap.parse_args()
 
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     quiet_native_logs()
     clip = a.clips / a.clip

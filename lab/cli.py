@@ -12,7 +12,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Sequence
 
-from realtime.errors import UserError
+from realtime.core.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:

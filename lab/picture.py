@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from lab.scene import Camera
-from realtime.errors import UserError
+from realtime.core.errors import UserError
 
 PHOTOS = {"gym": ("empty_room.mp4", False), "fence": ("run_grass_short.mp4", True),
           "park": ("walk_multi_person.mp4", True)}

@@ -22,10 +22,21 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 import numpy as np
 
 from lab.compare import (
-    TRUTH_FORMAT, AppFrames, AppOutputs, ClipScore, IoUStats, iou_stats, markdown_table, mask_iou, score_clip,
-    score_record, summarise, summary_block, truth_activity,
+    TRUTH_FORMAT,
+    AppFrames,
+    AppOutputs,
+    ClipScore,
+    IoUStats,
+    iou_stats,
+    markdown_table,
+    mask_iou,
+    score_clip,
+    score_record,
+    summarise,
+    summary_block,
+    truth_activity,
 )
-from realtime.errors import UserError
+from realtime.core.errors import UserError
 
 if TYPE_CHECKING:  # mediapipe loads only for the mask IoU pass
     from mediapipe.python.solutions.pose import Pose as MediaPipePose
@@ -88,7 +99,7 @@ def video_path(folder: Path, truth: dict) -> Path:
 
 
 def read_frames_csv(path: Path) -> AppFrames:
-    """frames.csv (realtime/session.py FRAME_COLUMNS) as columns."""
+    """frames.csv (realtime/record/session.py FRAME_COLUMNS) as columns."""
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     return AppFrames(
@@ -112,7 +123,7 @@ def parse_cell(text: str) -> float | str | bool | None:
 
 
 def read_strides_csv(path: Path) -> tuple[dict, ...]:
-    """strides.csv (realtime/stride_metrics.py StrideMetrics) as typed rows."""
+    """strides.csv (realtime/analysis/stride_metrics.py StrideMetrics) as typed rows."""
     with path.open(newline="", encoding="utf-8") as fh:
         return tuple({k: parse_cell(v) for k, v in row.items()} for row in csv.DictReader(fh))
 
@@ -138,7 +149,7 @@ def needs_analysis(analysis: Path, rerun: bool) -> bool:
 def analyze_command(video: Path, out: Path, extra: Sequence[str], jobs: int | None) -> list[str]:
     """The `ribsdown analyze` command line of this environment's Python."""
     jobs_args = ["--jobs", str(jobs)] if jobs is not None else []
-    return [sys.executable, "-m", "realtime.cli", "analyze", str(video), "--out", str(out), *extra, *jobs_args]
+    return [sys.executable, "-m", "realtime.apps.cli", "analyze", str(video), "--out", str(out), *extra, *jobs_args]
 
 
 def analyze_env(folder: Path) -> dict[str, str]:
@@ -213,10 +224,10 @@ def video_frames(video: Path, count: int) -> Iterator[np.ndarray]:
 
 
 def segmentation_model() -> MediaPipePose:
-    """MediaPipe Pose with realtime/estimator.py's settings, in video (tracking) mode, mask on."""
+    """MediaPipe Pose with realtime/models/estimator.py's settings, in video (tracking) mode, mask on."""
     import mediapipe as mp
 
-    from realtime.estimator import EstimatorConfig
+    from realtime.models.estimator import EstimatorConfig
 
     cfg = EstimatorConfig()
     return mp.solutions.pose.Pose(
@@ -332,7 +343,7 @@ def score_all(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m lab score`; bad input: one line on stderr, exit status 2."""
-    from realtime.cli import quiet_native_logs
+    from realtime.apps.cli import quiet_native_logs
 
     args = build_parser().parse_args(argv)
     quiet_native_logs()

@@ -26,7 +26,7 @@ from pathlib import Path
 from lab.body import BodyShape
 from lab.faults import Fault
 from lab.figure import Outfit
-from realtime.errors import UserError
+from realtime.core.errors import UserError
 
 if sys.version_info >= (3, 11):
     import tomllib

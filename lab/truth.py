@@ -10,11 +10,11 @@ app's values, but measured on the posed body instead of on the picture.
   thorax–pelvis = pelvis pitch − rib-cage pitch (opens + when the back extends or the pelvis
   tips forward); lumbar extension = the same across the lumbar bones alone; hip extension =
   the thigh behind the pelvis (anatomical, the pelvis's own tilt counted).
-- **Strides** with `realtime/stride_metrics.py`'s definitions (midstance halfway from contact
+- **Strides** with `realtime/analysis/stride_metrics.py`'s definitions (midstance halfway from contact
   to toe-off, the thigh's extension peak from midstance to toe-off + 15 % of the stride, ...),
   read from the model sampled at `STRIDE_HZ`, not from the video's frames.
 - **Outline**: the true silhouette's back edge without the arms, read by the app's own
-  `realtime.rib_cage` in the trunk frame of the true hips and shoulders.
+  `realtime.analysis.rib_cage` in the trunk frame of the true hips and shoulders.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import numpy as np
 from lab.body import Skeleton, apply, foot_vertices
 from lab.gait import SIDES
 from lab.runner import Posture, Runner, pitch_of
-from realtime.pose import N_LANDMARKS, Pose
-from realtime.pose import Landmark as L
-from realtime.rib_cage import LEVELS, back_side, rib_cage_from_outline, trunk_outline
+from realtime.analysis.rib_cage import back_side, rib_cage_from_outline, trunk_outline
+from realtime.core.pose import N_LANDMARKS, Pose
+from realtime.core.pose import Landmark as L
 
 STRIDE_HZ = 120.0
 #: Landmarks at a bone's head: MediaPipe index → bone.

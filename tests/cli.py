@@ -9,10 +9,10 @@ from pathlib import Path
 
 
 def run_cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """`python -m realtime.cli ARGS` with the given extra environment."""
+    """`python -m realtime.apps.cli ARGS` with the given extra environment."""
     full_env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "realtime.cli", *map(str, args)],
+        [sys.executable, "-m", "realtime.apps.cli", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, env=full_env,
     )
 

@@ -39,7 +39,7 @@ def private_user_dirs(tmp_path_factory):
 @pytest.fixture()
 def screen(monkeypatch):
     """A real pygame screen on SDL's dummy video driver."""
-    from realtime.screen import Screen
+    from realtime.outputs.screen import Screen
 
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     screen = Screen()

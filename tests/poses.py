@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from realtime.pose import N_LANDMARKS, Pose
-from realtime.pose import Landmark as L
+from realtime.core.pose import N_LANDMARKS, Pose
+from realtime.core.pose import Landmark as L
 
 
 def figure(lean_deg: float = 5.0, facing: str = "left", t: float = 0.0, trunk_px: float = 200.0) -> Pose:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from realtime.session import FrameRow, write_frames_csv, write_strides_csv
-from realtime.stride_metrics import StrideMetrics
+from realtime.analysis.stride_metrics import StrideMetrics
+from realtime.record.session import FrameRow, write_frames_csv, write_strides_csv
 from tests.cli import run_cli
 
 ARCHED_CLIP = "treadmill_side_left_then_arched.mp4"

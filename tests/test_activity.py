@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from realtime.activity import ActivityClassifier, joint_flexion_deg
-from realtime.gait import GaitTracker
-from realtime.synthetic import RunnerSpec, generate
+from realtime.analysis.activity import ActivityClassifier, joint_flexion_deg
+from realtime.analysis.gait import GaitTracker
+from realtime.sources.synthetic import RunnerSpec, generate
 from tests.poses import figure
 
 

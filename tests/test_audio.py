@@ -47,7 +47,7 @@ import json, logging, os, sys, time
 from pathlib import Path
 
 import pygame
-from cues.audio import VoicePlayer
+from realtime.outputs.voice import VoicePlayer
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s:%(name)s:%(message)s")
 args = json.loads(sys.argv[1])
@@ -219,7 +219,7 @@ def test_without_audio_device_runs_silent(tmp_path: Path) -> None:
 
 
 def test_import_has_no_side_effects() -> None:
-    code = "import pygame, cues.audio; print(pygame.mixer.get_init())"
+    code = "import pygame, realtime.outputs.voice; print(pygame.mixer.get_init())"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYGAME_HIDE_SUPPORT_PROMPT": "1",
                                "PYTHONPATH": str(ROOT)}, timeout=60)
@@ -229,7 +229,7 @@ def test_import_has_no_side_effects() -> None:
 
 @pytest.mark.parametrize("volume, expected", [(-1.0, 0.0), (0.25, 0.25), (7.0, 1.0)])
 def test_volume_is_clamped(volume: float, expected: float) -> None:
-    from cues.audio import VoicePlayer
+    from realtime.outputs.voice import VoicePlayer
 
     player = VoicePlayer(VOICE_DIR, volume=volume)
     assert player.volume == expected

@@ -13,10 +13,10 @@ import numpy as np
 import pygame
 import pytest
 
-from realtime import back_overlay as bo
-from realtime.overlay import View, fit_image
-from realtime.rib_cage import RibCageSample, measure_rib_cage
-from realtime.widgets import BACKDROP, GOOD, MUTED, WARN
+from realtime.analysis.rib_cage import RibCageSample, measure_rib_cage
+from realtime.outputs import back_overlay as bo
+from realtime.outputs.overlay import View, fit_image
+from realtime.outputs.widgets import BACKDROP, GOOD, MUTED, WARN
 from tests.test_rib_cage import Back, Scene, render
 
 #: An extended upper back (+10°) over a small hollow, leaning 5° forward, facing left.

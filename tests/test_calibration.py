@@ -8,10 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from realtime.calibration import Calibration, is_fault
-from realtime.rib_cage import STRIDE_METRICS
-from realtime.stride_metrics import METRICS, StrideMetrics
-from realtime.synthetic import RunnerSpec, generate
+from realtime.analysis.calibration import Calibration, is_fault
+from realtime.analysis.rib_cage import STRIDE_METRICS
+from realtime.analysis.stride_metrics import METRICS, StrideMetrics
+from realtime.sources.synthetic import RunnerSpec, generate
 from tests.test_stride_metrics import measure_run
 
 STRIDE_S = 120 / 170

@@ -10,8 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from realtime import camera_roll
-from realtime.camera_roll import (
+from realtime.analysis.camera_roll import (
     RollEstimate,
     RollParams,
     RollTracker,
@@ -20,6 +19,7 @@ from realtime.camera_roll import (
     rotate_points,
     segment_tilts,
 )
+from realtime.analysis import camera_roll
 
 ANGLES = (-8.0, -5.0, -2.0, 0.0, 3.0, 5.0, 8.0)  # cv2.getRotationMatrix2D angles (CCW-positive)
 

@@ -7,7 +7,13 @@ from glob import glob
 
 import pytest
 
-from realtime.cameras import NO_CAMERA, CameraInfo, device_name, format_table, linux_device_indices
+from realtime.sources.cameras import (
+    NO_CAMERA,
+    CameraInfo,
+    device_name,
+    format_table,
+    linux_device_indices,
+)
 from tests.cli import run_cli, user_lines
 
 

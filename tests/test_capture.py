@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from realtime.capture import (
+from realtime.core.errors import SourceError
+from realtime.sources.capture import (
     FileSource,
     Frame,
     FrameSource,
@@ -22,7 +23,6 @@ from realtime.capture import (
     UrlSource,
     open_source,
 )
-from realtime.errors import SourceError
 
 TREADMILL = "treadmill_side_left.mp4"  # 720x1280 portrait, 30 fps, 360 frames, MP4 index at the end
 GRASS = "run_grass_short.mp4"  # 480x352, 29.97 fps, 47 frames, MP4 index at the start
@@ -31,7 +31,7 @@ GRASS = "run_grass_short.mp4"  # 480x352, 29.97 fps, 47 frames, MP4 index at the
 def capture_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage() for r in caplog.records
-        if r.name == "realtime.capture" and r.levelno == logging.WARNING
+        if r.name == "realtime.sources.capture" and r.levelno == logging.WARNING
     ]
 
 

@@ -14,11 +14,18 @@ import pytest
 
 from cues.engine import CueEngine
 from cues.rules import load_rules
-from realtime.analysis import AnalyzerConfig, FrameAnalyzer
-from realtime.demo import ARCH_END_S, ARCH_START_S, DEMO_CALIBRATION_S, KnownPoseEstimator, SyntheticSource, demo_spec
-from realtime.demo_scene import SHIRT
-from realtime.loop import Coach
-from realtime.overlay import BANNER
+from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
+from realtime.apps.demo import (
+    ARCH_END_S,
+    ARCH_START_S,
+    DEMO_CALIBRATION_S,
+    KnownPoseEstimator,
+    SyntheticSource,
+    demo_spec,
+)
+from realtime.outputs.overlay import BANNER
+from realtime.pipeline.loop import Coach
+from realtime.sources.demo_scene import SHIRT
 from tests.cli import run_cli, user_lines
 
 NO_CAMERA = not glob("/dev/video*")
@@ -108,7 +115,7 @@ def test_demo_story_ribs_down_during_the_arch_then_praise():
 
 
 def test_building_the_parser_loads_no_native_library():
-    code = ("import sys, realtime.cli; realtime.cli.build_parser(); "
+    code = ("import sys, realtime.apps.cli; realtime.apps.cli.build_parser(); "
             "print(sorted(m for m in ('cv2', 'mediapipe', 'pygame') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

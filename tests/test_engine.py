@@ -11,10 +11,10 @@ import pytest
 
 from cues.engine import CueEngine
 from cues.rules import load_rules, parse_rules, rules_from_table
-from realtime.analysis import AnalyzerConfig, FrameAnalyzer
-from realtime.errors import UserError
-from realtime.loop import Coach
-from realtime.synthetic import RunnerSpec, couple_trunk, generate
+from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
+from realtime.core.errors import UserError
+from realtime.pipeline.loop import Coach
+from realtime.sources.synthetic import RunnerSpec, couple_trunk, generate
 
 STRIDE_S = 0.7  # a near-leg stride at about 170 steps/min
 

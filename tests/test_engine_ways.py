@@ -9,7 +9,7 @@ import pytest
 
 from cues.engine import CueEngine, way_status
 from cues.rules import Condition, CueRule, Way, load_rules, parse_rules
-from realtime.errors import UserError
+from realtime.core.errors import UserError
 
 STRIDE_S = 0.7
 BASELINE = {"thorax_pelvis_deg": 10.0}

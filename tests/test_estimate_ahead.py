@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from realtime.estimate_ahead import EstimateAhead
+from realtime.pipeline.estimate_ahead import EstimateAhead
 
 
 def test_results_come_in_frame_order_and_all_of_them():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from realtime.gait import (
+from realtime.analysis.gait import (
     GaitEvent,
     GaitTracker,
     PeakDetector,
@@ -18,9 +18,9 @@ from realtime.gait import (
     refine_peak,
     thigh_angle_deg,
 )
-from realtime.pose import N_LANDMARKS, Pose
-from realtime.pose import Landmark as L
-from realtime.synthetic import RunnerSpec, SyntheticTruth, generate
+from realtime.core.pose import N_LANDMARKS, Pose
+from realtime.core.pose import Landmark as L
+from realtime.sources.synthetic import RunnerSpec, SyntheticTruth, generate
 
 NOISY: dict = {"noise_px": 3, "dropout_fraction": 0.05, "swap_probability": 0.05}
 EDGE_S = 0.6  # events this close to the start need history the tracker has not seen yet

@@ -7,7 +7,6 @@ import pygame
 import pytest
 
 
-
 @pytest.mark.parametrize("key, action", [
     (pygame.K_q, "quit"), (pygame.K_ESCAPE, "quit"), (pygame.K_m, "mute"),
     (pygame.K_r, "recalibrate"), (pygame.K_SPACE, "pause"), (pygame.K_f, "fullscreen"),

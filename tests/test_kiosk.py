@@ -9,14 +9,14 @@ import pytest
 
 from cues.engine import CueEngine
 from cues.rules import load_rules
-from realtime.analysis import AnalyzerConfig, FrameAnalyzer
-from realtime.capture import Frame, FrameSource
-from realtime.demo_source import KnownPoseEstimator
-from realtime.errors import SourceError
-from realtime.estimator import PoseEstimator
-from realtime.kiosk import Kiosk, KioskTimes
-from realtime.loop import Coach
-from realtime.synthetic import RunnerSpec, generate
+from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
+from realtime.apps.kiosk import Kiosk, KioskTimes
+from realtime.core.errors import SourceError
+from realtime.models.estimator import PoseEstimator
+from realtime.pipeline.loop import Coach
+from realtime.sources.capture import Frame, FrameSource
+from realtime.sources.demo_source import KnownPoseEstimator
+from realtime.sources.synthetic import RunnerSpec, generate
 
 SIZE = (720, 1280)  # (w, h) of the treadmill clip; the empty room is resized to it
 

@@ -13,11 +13,21 @@ import pytest
 from cues.engine import Cue
 from lab import score
 from lab.compare import (
-    AFTER_END_S, AppFrames, AppOutputs, ClipScore, Errors, FaultScore, IoUStats, iou_stats, mask_iou, match_strides,
-    score_clip, summarise,
+    AFTER_END_S,
+    AppFrames,
+    AppOutputs,
+    ClipScore,
+    Errors,
+    FaultScore,
+    IoUStats,
+    iou_stats,
+    mask_iou,
+    match_strides,
+    score_clip,
+    summarise,
 )
-from realtime.session import FrameRow, SessionRecord
-from realtime.stride_metrics import StrideMetrics
+from realtime.analysis.stride_metrics import StrideMetrics
+from realtime.record.session import FrameRow, SessionRecord
 
 FPS = 30.0
 
@@ -282,7 +292,7 @@ def test_needs_analysis_reuses_or_clears(tmp_path):
 
 def test_analyze_command_and_private_homes(tmp_path):
     command = score.analyze_command(Path("v.mp4"), Path("out"), ["--calibration-s", "8"], 2)
-    assert command[1:] == ["-m", "realtime.cli", "analyze", "v.mp4", "--out", "out", "--calibration-s", "8",
+    assert command[1:] == ["-m", "realtime.apps.cli", "analyze", "v.mp4", "--out", "out", "--calibration-s", "8",
                            "--jobs", "2"]
     env = score.analyze_env(tmp_path)
     assert env["XDG_DATA_HOME"] == str(tmp_path / "xdg" / "data") and (tmp_path / "xdg" / "config").is_dir()

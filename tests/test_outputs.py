@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cues.rules import load_rules, parse_rules
-from realtime.digest import digest
-from realtime.outputs import ScreenOutput, screen_gauges
-from realtime.session import FrameRow, SessionRecord
+from realtime.outputs.digest import digest
+from realtime.outputs.layers import ScreenOutput, screen_gauges
+from realtime.record.session import FrameRow, SessionRecord
 from tests.sessions import stride
 
 RUN_TALLER = ('[[cue]]\nid = "lean_less"\ntext = "Run tall"\nvoice = "lean_less.wav"\n'

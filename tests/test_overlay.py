@@ -5,7 +5,7 @@ import numpy as np
 import pygame
 import pytest
 
-from realtime.overlay import BANNER, GOOD, WARN, Overlay, View, fit_image
+from realtime.outputs.overlay import BANNER, GOOD, WARN, Overlay, View, fit_image
 from tests.poses import figure
 
 
@@ -62,7 +62,7 @@ def test_no_pose_asks_the_runner_to_step_into_view(canvas):
 
 
 def test_sparkline_scale_writes_its_highest_and_lowest_values_at_their_heights(canvas):
-    from realtime.widgets import MUTED, TRACK, draw_sparkline
+    from realtime.outputs.widgets import MUTED, TRACK, draw_sparkline
 
     rect = pygame.Rect(100, 100, 500, 200)
     font = lambda size: pygame.font.Font(None, size)  # noqa: E731
@@ -81,7 +81,7 @@ def test_sparkline_scale_writes_its_highest_and_lowest_values_at_their_heights(c
 
 
 def test_gauge_degree_sign_sits_raised_beside_the_number_in_its_colour(canvas):
-    from realtime.widgets import GaugeSpec, draw_gauge
+    from realtime.outputs.widgets import GaugeSpec, draw_gauge
 
     rect = pygame.Rect(900, 140, 320, 160)
     font = lambda size: pygame.font.Font(None, size)  # noqa: E731

@@ -1,4 +1,4 @@
-"""Issue #8: `analyze` on every core (realtime/parallel.py); the live loop's timing, drawing
+"""Issue #8: `analyze` on every core (realtime/pipeline/parallel.py); the live loop's timing, drawing
 and memory.
 
 The parallel model pass must give what one process gives: the same scene samples as
@@ -17,10 +17,12 @@ import cv2
 import numpy as np
 import pytest
 
-from realtime import analysis, camera_roll
-from realtime.analysis import FrameAnalyzer
-from realtime.camera_roll import RollEstimate, RollTracker
-from realtime.parallel import (
+from realtime.analysis.camera_roll import RollEstimate, RollTracker
+from realtime.analysis.frame import FrameAnalyzer, camera_roll
+from realtime.analysis import frame as analysis
+from realtime.analysis.rib_cage import PACKED_SIZE
+from realtime.core.pose import N_LANDMARKS
+from realtime.pipeline.parallel import (
     Chunk,
     SceneSampling,
     Segment,
@@ -31,8 +33,6 @@ from realtime.parallel import (
     plan_segments,
     workers_for,
 )
-from realtime.pose import N_LANDMARKS
-from realtime.rib_cage import PACKED_SIZE
 from tests.cli import run_cli
 
 ARCHED = "treadmill_side_left_then_arched.mp4"  # 24 s, 720 frames at 30 fps
@@ -243,10 +243,10 @@ def test_analyze_has_no_screen_latency(arched_by_jobs):
 
 
 def frame_result(t: float = 1.0, image: np.ndarray | None = None):
-    from realtime.analysis import FrameAnalysis
-    from realtime.capture import Frame
-    from realtime.loop import FrameResult, FrameTiming
-    from realtime.posture import PostureSample
+    from realtime.analysis.frame import FrameAnalysis
+    from realtime.analysis.posture import PostureSample
+    from realtime.pipeline.loop import FrameResult, FrameTiming
+    from realtime.sources.capture import Frame
 
     image = np.full((1280, 720, 3), 90, np.uint8) if image is None else image
     analysis = FrameAnalysis(t, None, PostureSample(t, None, None), "absent")
@@ -255,7 +255,7 @@ def frame_result(t: float = 1.0, image: np.ndarray | None = None):
 
 
 def test_frame_timing_gives_capture_to_screen_latency():
-    from realtime.loop import FrameTiming
+    from realtime.pipeline.loop import FrameTiming
 
     timing = FrameTiming(captured_at=10.0, pose_done_at=10.02, decided_at=10.021)
     assert timing.latency_ms is None
@@ -264,8 +264,8 @@ def test_frame_timing_gives_capture_to_screen_latency():
 
 
 def test_screen_output_stamps_shown_frames_and_skips_a_minimised_window(screen, monkeypatch):
-    from realtime.outputs import ScreenOutput
-    from realtime.screen import Screen
+    from realtime.outputs.layers import ScreenOutput
+    from realtime.outputs.screen import Screen
 
     shown = ScreenOutput(screen)
     result = frame_result(1.0)
@@ -283,7 +283,7 @@ def test_a_superseded_frame_is_not_drawn_but_still_handled(screen, monkeypatch):
     """The model already has a newer frame: this one's picture would only be late."""
     from dataclasses import replace
 
-    from realtime.outputs import ScreenOutput
+    from realtime.outputs.layers import ScreenOutput
 
     shown = ScreenOutput(screen)
     drawn = []
@@ -301,8 +301,8 @@ def test_run_session_marks_a_frame_superseded_only_when_a_newer_one_waits(monkey
     """With a slow screen the pose thread gets ahead: those frames are marked, the rest not."""
     import time
 
-    from realtime.loop import Estimated, run_session
-    from realtime.session import SessionRecord
+    from realtime.pipeline.loop import Estimated, run_session
+    from realtime.record.session import SessionRecord
 
     class Pipeline:
         def estimate(self, frame):
@@ -326,7 +326,7 @@ def test_run_session_marks_a_frame_superseded_only_when_a_newer_one_waits(monkey
                 time.sleep(0.3)  # a stall: the (instant) model is done with the next frame by then
             return True
 
-    from realtime.capture import Frame
+    from realtime.sources.capture import Frame
 
     frames = [Frame(np.zeros((4, 4, 3), np.uint8), k / 30, k, 0.0) for k in range(6)]
     screen = SlowScreen()
@@ -339,7 +339,7 @@ def test_run_session_marks_a_frame_superseded_only_when_a_newer_one_waits(monkey
 def test_image_blitter_scales_into_one_reused_buffer(screen):
     import pygame
 
-    from realtime.widgets import ImageBlitter
+    from realtime.outputs.widgets import ImageBlitter
 
     canvas = screen.surface
     rect = pygame.Rect(10, 0, 405, 720)
@@ -353,7 +353,7 @@ def test_image_blitter_scales_into_one_reused_buffer(screen):
 
 
 def test_replay_buffer_recycles_its_images_and_hands_out_copies():
-    from realtime.replay import ReplayBuffer
+    from realtime.outputs.replay import ReplayBuffer
 
     buffer = ReplayBuffer(span_s=1.0)
     frame = np.zeros((1280, 720, 3), np.uint8)
@@ -376,7 +376,7 @@ def test_replay_frames_are_the_pixel_area_average(shape):
     """Halving (powers of two) and the pixel-area resize (other factors) give the same small image."""
     import cv2
 
-    from realtime.replay import ReplayBuffer
+    from realtime.outputs.replay import ReplayBuffer
 
     image = np.random.default_rng(1).integers(0, 256, (*shape, 3), dtype=np.uint8)
     image = cv2.GaussianBlur(image, (0, 0), 3)  # a camera image: no pixel-sized checkerboard
@@ -389,10 +389,10 @@ def test_replay_frames_are_the_pixel_area_average(shape):
 
 
 def test_landmark_log_spills_to_a_file_and_reads_back_exactly(tmp_path, monkeypatch):
-    from realtime import landmarks
-    from realtime.analysis import Scene
-    from realtime.landmarks import LandmarkLog, load_landmarks
-    from realtime.pose import Pose
+    from realtime.analysis.frame import Scene
+    from realtime.core.pose import Pose
+    from realtime.record import landmarks
+    from realtime.record.landmarks import LandmarkLog, load_landmarks
 
     monkeypatch.setattr(landmarks, "CHUNK_FRAMES", 7)
     rng = np.random.default_rng(5)
@@ -425,7 +425,7 @@ class FakeProcess:
 def test_a_failing_or_dead_worker_is_reported():
     import queue
 
-    from realtime.parallel import WorkerError, _collect
+    from realtime.pipeline.parallel import WorkerError, _collect
 
     out: queue.Queue = queue.Queue()
     out.put(("chunk", 0, chunk(0, 30)))

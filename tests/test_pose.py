@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from realtime.pose import Pose
+from realtime.core.pose import Pose
 
 
 def test_pose_validates_shapes():

@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from realtime.posture import FacingDetector, PostureAnalyzer, facing_vote, trunk_lean_deg
+from realtime.analysis.posture import (
+    FacingDetector,
+    PostureAnalyzer,
+    facing_vote,
+    trunk_lean_deg,
+)
 from tests.poses import figure
 
 

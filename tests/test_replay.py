@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from realtime.rib_cage import PACKED_SIZE
+from realtime.analysis.rib_cage import PACKED_SIZE
 from tests.cli import run_cli, user_lines
 from tests.test_clips import write_clip
 

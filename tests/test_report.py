@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -16,12 +16,26 @@ import numpy as np
 import pytest
 
 from cues.rules import load_rules, parse_rules, rules_table
-from realtime import history_cli
-from realtime.errors import UserError
-from realtime.report import REPORT_NAME, write_report
-from realtime.report_facts import arch_edges, back_lines, band_text, clock, deg, lean_band, lean_segments
-from realtime.store import SessionStore
-from tests.sessions import ARCHED_CLIP, arched_session, copy_session, stride, synthetic_session
+from realtime.apps import history_cli
+from realtime.core.errors import UserError
+from realtime.record.store import SessionStore
+from realtime.report.facts import (
+    arch_edges,
+    back_lines,
+    band_text,
+    clock,
+    deg,
+    lean_band,
+    lean_segments,
+)
+from realtime.report.page import REPORT_NAME, write_report
+from tests.sessions import (
+    ARCHED_CLIP,
+    arched_session,
+    copy_session,
+    stride,
+    synthetic_session,
+)
 
 ARCH_START_S = 12.0  # the clip's arching starts at 12 s (clips README)
 #: The made-up sessions' baseline (the outline way of ribs_down reads it).

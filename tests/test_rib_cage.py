@@ -18,10 +18,8 @@ import cv2
 import numpy as np
 import pytest
 
-from realtime import rib_cage as rc
-from realtime.pose import N_LANDMARKS, Pose
-from realtime.pose import Landmark as L
-from realtime.rib_cage import (
+from realtime.analysis import rib_cage as rc
+from realtime.analysis.rib_cage import (
     RibCageSample,
     RibCageTracker,
     TrunkOutline,
@@ -29,6 +27,8 @@ from realtime.rib_cage import (
     rib_cage_from_outline,
     trunk_outline,
 )
+from realtime.core.pose import N_LANDMARKS, Pose
+from realtime.core.pose import Landmark as L
 
 ANGLE_TOL_DEG = 0.5
 ARCH_TOL = 0.003  # trunk lengths (0.7 px on the 220 px trunk)
@@ -434,7 +434,7 @@ def run_model(path: Path, facing: str) -> list[RibCageSample | None]:
     settings, in video mode so it tracks), then `measure_rib_cage` on the raw landmarks."""
     import mediapipe as mp
 
-    from realtime.estimator import EstimatorConfig, pose_from_mediapipe
+    from realtime.models.estimator import EstimatorConfig, pose_from_mediapipe
 
     cfg = EstimatorConfig(enable_segmentation=True)
     cap = cv2.VideoCapture(str(path))

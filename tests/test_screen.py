@@ -11,8 +11,8 @@ import numpy as np
 import pygame
 import pytest
 
-from realtime.overlay import PANEL_SHARE
-from realtime.widgets import BANNER, GOOD, GOOD_BAND, INK, PANEL, WARN
+from realtime.outputs.overlay import PANEL_SHARE
+from realtime.outputs.widgets import BANNER, GOOD, GOOD_BAND, INK, PANEL, WARN
 from tests.cli import run_cli
 
 W, H = 1280, 720

@@ -4,9 +4,9 @@ import json
 import pytest
 
 from cues.engine import Cue
-from realtime.errors import UserError
-from realtime.digest import digest
-from realtime.session import FrameRow, SessionRecord, prepare_out_dir
+from realtime.core.errors import UserError
+from realtime.outputs.digest import digest
+from realtime.record.session import FrameRow, SessionRecord, prepare_out_dir
 from tests.sessions import stride
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from realtime.camera_roll import RollEstimate
-from realtime.pose import Landmark, Pose
-from realtime.setup_check import (
+from realtime.analysis.camera_roll import RollEstimate
+from realtime.analysis.setup_check import (
     TEXTS,
     WARNING_IDS,
     FrameSetup,
@@ -21,7 +20,8 @@ from realtime.setup_check import (
     image_brightness,
     side_view_score,
 )
-from realtime.synthetic import RunnerSpec, generate
+from realtime.core.pose import Landmark, Pose
+from realtime.sources.synthetic import RunnerSpec, generate
 
 SIZE = (1280, 720)
 DARK = 0.15  # the darkened copies: image * 0.15
@@ -286,8 +286,8 @@ class ClipRun:
 def clip_run(clips_dir: Path):
     """The real model once per clip: poses, frame checks and brightness (and that of a
     copy darkened to 15 %)."""
-    from realtime.capture import FileSource
-    from realtime.estimator import PoseEstimator
+    from realtime.models.estimator import PoseEstimator
+    from realtime.sources.capture import FileSource
 
     cache: dict[str, ClipRun] = {}
 

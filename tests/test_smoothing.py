@@ -1,6 +1,6 @@
 import numpy as np
 
-from realtime.smoothing import OneEuroFilter, OneEuroParams, smoothing_factor
+from realtime.analysis.smoothing import OneEuroFilter, OneEuroParams, smoothing_factor
 
 
 def test_smoothing_factor_matches_definition():

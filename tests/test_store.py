@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from realtime.errors import UserError
-from realtime.store import (
+from realtime.analysis.stride_metrics import StrideMetrics
+from realtime.core.errors import UserError
+from realtime.record.store import (
     SCHEMA_VERSION,
     STRIDE_COLUMNS,
     SessionStore,
@@ -21,10 +22,9 @@ from realtime.store import (
     move_aside,
     schema_version,
 )
-from realtime.stride_metrics import StrideMetrics
 from tests.sessions import arched_session, copy_session, stride, synthetic_session
 
-#: Rib-cage values of a made-up stride (realtime/rib_cage.py STRIDE_METRICS).
+#: Rib-cage values of a made-up stride (realtime/analysis/rib_cage.py STRIDE_METRICS).
 RIB_CAGE = {"thorax_pelvis_deg": 16.0, "pelvic_deg": -1.5, "lumbar_arch": 0.05, "rib_flare": None, "rib_cage_quality": 0.8}
 
 

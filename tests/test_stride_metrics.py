@@ -8,17 +8,17 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from realtime.gait import GaitTracker, Stride
-from realtime.pose import N_LANDMARKS, Pose
-from realtime.posture import trunk_lean_deg
-from realtime.stride_metrics import (
+from realtime.analysis.gait import GaitTracker, Stride
+from realtime.analysis.posture import trunk_lean_deg
+from realtime.analysis.stride_metrics import (
     METRICS,
     FrameBuffer,
     StrideMetrics,
     measure_stride,
     session_values,
 )
-from realtime.synthetic import (
+from realtime.core.pose import N_LANDMARKS, Pose
+from realtime.sources.synthetic import (
     RunnerSpec,
     SyntheticTruth,
     couple_trunk,

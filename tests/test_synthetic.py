@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from realtime.pose import Landmark as L
-from realtime.pose import Pose
-from realtime.synthetic import (
+from realtime.core.pose import Landmark as L
+from realtime.core.pose import Pose
+from realtime.sources.synthetic import (
     LEG_CHAINS,
     LEGS,
     SIDE_LANDMARKS,

@@ -1,0 +1,496 @@
+"""Gait maths: foot contact / toe-off events, strides, cadence, thigh angle, gait class.
+
+Pure and numpy only; time is always passed in.
+
+Events follow Zeni et al. (2008), "Two simple methods for determining gait events during
+treadmill and overground walking using kinematic data": **contact** is the heel's most
+forward position relative to the pelvis (mid-hip), **toe-off** the toe's (foot index's)
+most backward position, both along the running direction. `GaitTracker` finds these
+peaks on a stream of poses and reports each one `delay_s` after it happened, timed to a
+fraction of a frame by a least-squares parabola through the samples around the peak.
+Both markers are kinks (the foot stops dead on the belt, the toe leaves it), which the
+parabola places towards the flatter side: on the synthetic runner contacts come 0.3–0.6
+frame early and toe-offs 0.2–0.4 frame late, so the duty factor reads 0.02–0.06 high
+(most at 15 fps). See tests/test_gait.py for measured numbers with noise.
+
+Conventions (docs/design.md): degrees; thigh angle is mid-hip→knee from vertical, + forward
+(flexion), − behind (extension); cadence in steps/min, both feet (2 steps per stride).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable, Literal, Sequence
+
+import numpy as np
+
+from realtime.analysis.posture import Facing, direction_sign
+from realtime.core.pose import Landmark as L
+from realtime.core.pose import Pose
+
+Leg = Literal["left", "right"]
+EventKind = Literal["contact", "toe_off"]
+GaitClass = Literal["running", "walking", "standing", "unknown"]
+LEGS: tuple[Leg, Leg] = ("left", "right")
+
+#: Plausible cadence range (steps/min) and the stride times (s) it allows.
+MIN_CADENCE_SPM, MAX_CADENCE_SPM = 60.0, 240.0
+MIN_STRIDE_S, MAX_STRIDE_S = 120.0 / MAX_CADENCE_SPM, 120.0 / MIN_CADENCE_SPM
+
+_PROMINENCE = 0.15  # leg lengths a heel / toe peak must rise over the last back_s
+_SPIKE = 0.3  # leg lengths: a one-frame jump this big is an outlier
+_MIN_REFINE_S = 0.03  # peak refinement spans at least +-30 ms (3 samples at 60 fps)
+
+# Leg-label swap repair (see GaitTracker._fix_swap).
+_SWAP_MEMORY_S = 0.25  # history used to predict the legs
+_SWAP_FIT_FRAMES = 3  # frames in the straight-line prediction
+_SWAP_RATIO, _SWAP_RATIO_GAP = 0.5, 0.25  # swap when its cost is below this share of keeping
+_SWAP_RECOVER = 3  # this many swaps in a row: trust the labels again
+
+#: Per leg: hip, knee, ankle, heel, foot index.
+LEG_LANDMARKS: dict[Leg, tuple[int, int, int, int, int]] = {
+    "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+    "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+}
+
+
+def cadence_spm_from_stride(stride_s: float) -> float:
+    """Steps per minute from one stride time (two steps per stride)."""
+    return 2.0 * 60.0 / stride_s
+
+
+@dataclass(frozen=True)
+class Stride:
+    """One leg's stride: contact → toe-off → next contact (seconds).
+
+    `t_toe_off` is None when no toe-off was seen in between; `near` tells whether the
+    leg was the camera-side one when the stride ended.
+    """
+
+    leg: Leg
+    t_contact: float
+    t_toe_off: float | None
+    t_next_contact: float
+    near: bool = True
+
+    @property
+    def duration(self) -> float:
+        return self.t_next_contact - self.t_contact
+
+    @property
+    def cadence_spm(self) -> float:
+        return cadence_spm_from_stride(self.duration)
+
+    @property
+    def contact_time(self) -> float | None:
+        return None if self.t_toe_off is None else self.t_toe_off - self.t_contact
+
+    @property
+    def duty_factor(self) -> float | None:
+        """Contact time / stride time (running < 0.5 < walking)."""
+        ct = self.contact_time
+        return None if ct is None else ct / self.duration
+
+
+@dataclass(frozen=True)
+class GaitEvent:
+    """A foot contact or toe-off at time `t` (seconds, sub-frame).
+
+    A contact that closes a stride of the same leg carries it in `stride`.
+    """
+
+    t: float
+    leg: Leg
+    kind: EventKind
+    near: bool
+    stride: Stride | None = None
+
+
+def thigh_angle_deg(pose: Pose, leg: Leg, facing: Facing) -> float:
+    """Mid-hip→knee angle from vertical, + forward (flexion), − behind (extension)."""
+    hip = pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
+    dx, dy = pose.point(LEG_LANDMARKS[leg][1]) - hip
+    return math.degrees(math.atan2(dx * direction_sign(facing), dy))
+
+
+def refine_peak(ts: np.ndarray, vs: np.ndarray, i: int, half_window_s: float) -> float:
+    """Sub-sample time of the maximum at sample `i`: vertex of a least-squares parabola.
+
+    Uses the samples within `half_window_s` of `ts[i]` (at least one on each side; with
+    exactly three it is the classic 3-point parabolic interpolation). The vertex is kept
+    within the samples used; a flat or convex fit returns `ts[i]`.
+    """
+    t0 = ts[i]
+    near = np.abs(ts - t0) <= half_window_s
+    lo, hi = i, i
+    while lo > 0 and near[lo - 1]:
+        lo -= 1
+    while hi < len(ts) - 1 and near[hi + 1]:
+        hi += 1
+    if lo == i and i > 0:
+        lo = i - 1
+    if hi == i and i < len(ts) - 1:
+        hi = i + 1
+    if hi - lo < 2:
+        return float(t0)
+    tau = ts[lo:hi + 1] - t0
+    c2, c1, _ = np.polyfit(tau, vs[lo:hi + 1], 2)
+    if c2 >= 0:
+        return float(t0)
+    return float(t0 + np.clip(-c1 / (2 * c2), tau[0], tau[-1]))
+
+
+class PeakDetector:
+    """Streaming detector of maxima in a sampled signal, reported `delay_s` late.
+
+    A sample is a peak when it is the largest in `[t - delay_s, t + delay_s]`, rises at
+    least `prominence_back` above the lowest sample before it (within `back_s`), stands
+    `prominence_fwd` above the lowest after it (within `delay_s`), and comes at least
+    `refractory_s` after the previous peak. When the frames after a sample are dropped,
+    its verdict waits for the next sample (up to `2 * delay_s`). Peak times are refined over
+    `refine_frames` frame intervals each side. A sample standing more than `spike`
+    above or below both neighbours (consecutive frames, no gap) is dropped as an
+    outlier (a leg-label swap the tracker did not catch).
+    """
+
+    def __init__(self, delay_s: float, back_s: float, prominence_back: float,
+                 prominence_fwd: float, refractory_s: float, refine_frames: float = 1.2,
+                 spike: float = math.inf) -> None:
+        self.delay_s = delay_s
+        self.back_s = back_s
+        self.prominence_back = prominence_back
+        self.prominence_fwd = prominence_fwd
+        self.refractory_s = refractory_s
+        self.refine_frames = refine_frames
+        self.spike = spike
+        self.frame_dt = 1.0 / 30.0
+        self.max_wait_s = 2 * delay_s
+        self._t: list[float] = []
+        self._v: list[float] = []
+        self._next = 0  # index of the first sample not yet judged
+        self.last_peak: float | None = None
+
+    def push(self, t: float, value: float | None, frame_dt: float | None = None) -> list[float]:
+        """Add a sample (None: nothing this frame); return the peak times now confirmed.
+
+        `frame_dt` is the nominal frame interval (s), when known.
+        """
+        if frame_dt is not None and frame_dt > 0:
+            self.frame_dt = frame_dt
+        if value is not None and np.isfinite(value):
+            if self._t and t <= self._t[-1]:
+                return []
+            self._t.append(float(t))
+            self._v.append(float(value))
+            self._drop_spike()
+        peaks: list[float] = []
+        while self._next < len(self._t) and self._t[self._next] <= t - self.delay_s + 1e-9:
+            if self._next == len(self._t) - 1 and t - self._t[self._next] < self.max_wait_s:
+                break  # dropped frames after this sample: wait for the next one
+            peak = self._judge(self._next)
+            self._next += 1
+            if peak is not None:
+                peaks.append(peak)
+                self.last_peak = peak
+        self._prune(t)
+        return peaks
+
+    def _drop_spike(self) -> None:
+        """Remove the second-newest sample if it is an isolated outlier."""
+        j = len(self._t) - 2
+        if j < 1 or j < self._next:
+            return
+        t0, t1, t2 = self._t[j - 1:j + 2]
+        if max(t1 - t0, t2 - t1) > 1.5 * self.frame_dt:
+            return
+        v0, v1, v2 = self._v[j - 1:j + 2]
+        if v1 - max(v0, v2) > self.spike or min(v0, v2) - v1 > self.spike:
+            del self._t[j], self._v[j]
+
+    def _judge(self, j: int) -> float | None:
+        ts, vs = np.asarray(self._t), np.asarray(self._v)
+        tj, vj = ts[j], vs[j]
+        before = (ts >= tj - self.back_s) & (ts < tj)
+        close = (ts >= tj - self.delay_s) & (ts < tj)
+        if not close.any() and j > 0 and before[j - 1]:
+            close[j - 1] = True  # a gap before the peak: the last sample will do
+        after = (ts > tj) & (ts <= tj + self.delay_s)
+        if not after.any() and j + 1 < len(ts):
+            after[j + 1] = True  # dropped frames after the peak: the next sample will do
+        if not close.any() or not after.any():
+            return None
+        if vs[close].max() >= vj or vs[after].max() > vj:
+            return None
+        if (vj - vs[before].min() < self.prominence_back
+                or vj - vs[after].min() < self.prominence_fwd):
+            return None
+        t_peak = refine_peak(ts, vs, j, max(self.refine_frames * self.frame_dt, _MIN_REFINE_S))
+        if self.last_peak is not None and t_peak - self.last_peak < self.refractory_s:
+            return None
+        return t_peak
+
+    def _prune(self, t: float) -> None:
+        keep_from = t - self.delay_s - self.back_s - 0.5
+        drop = 0
+        while drop < self._next and self._t[drop] < keep_from:
+            drop += 1
+        if drop > 32:
+            del self._t[:drop], self._v[:drop]
+            self._next -= drop
+
+
+def cadence_from_strides(strides: Sequence[Stride], near_leg: Leg | None, n: int = 6,
+                         far_tolerance: float = 0.1) -> float | None:
+    """Cadence (steps/min) from the median of recent stride times.
+
+    The near leg's last `n` strides set the median; the far leg's last `n` join it only
+    when within `far_tolerance` (fraction) of that median. With no near-leg stride the
+    far leg is used alone. None when there is no stride.
+    """
+    near = [s.duration for s in strides if s.leg == near_leg][-n:]
+    far = [s.duration for s in strides if s.leg != near_leg][-n:]
+    if not near and not far:
+        return None
+    if not near:
+        return cadence_spm_from_stride(float(np.median(far)))
+    ref = float(np.median(near))
+    both = near + [d for d in far if abs(d - ref) <= far_tolerance * ref]
+    return cadence_spm_from_stride(float(np.median(both)))
+
+
+def duty_factor_from_strides(strides: Sequence[Stride], near_leg: Leg | None,
+                             n: int = 6) -> float | None:
+    """Median duty factor of the last `n` strides with a toe-off (near leg first)."""
+    for pick in (lambda s: s.leg == near_leg, lambda s: True):
+        duties = [s.duty_factor for s in strides if pick(s) and s.duty_factor is not None][-n:]
+        if duties:
+            return float(np.median(duties))
+    return None
+
+
+def classify_gait(duty_factor: float | None, cadence_spm: float | None,
+                  hip_bounce: float | None, foot_range: float | None) -> GaitClass:
+    """Running, walking, standing or unknown.
+
+    Args:
+        duty_factor: contact time / stride time (running < 0.5, walking > 0.5).
+        cadence_spm: steps per minute.
+        hip_bounce: peak-to-peak vertical hip travel, in leg lengths.
+        foot_range: fore-aft travel of the foot relative to the hip, in leg lengths.
+
+    Feet that do not cycle (`foot_range < 0.15`) mean standing. The duty factor decides;
+    inside the ambiguous band 0.45–0.55 three votes for running decide by majority: duty
+    factor < 0.5, cadence >= 140 spm, hip bounce > 0.065 leg lengths.
+    """
+    if foot_range is None:
+        return "unknown"
+    if foot_range < 0.15:
+        return "standing"
+    if duty_factor is None or cadence_spm is None:
+        return "unknown"
+    if duty_factor < 0.45:
+        return "running"
+    if duty_factor > 0.55:
+        return "walking"
+    votes = (int(duty_factor < 0.5) + int(cadence_spm >= 140.0)
+             + int(hip_bounce is not None and hip_bounce > 0.065))
+    return "running" if votes >= 2 else "walking"
+
+
+def _percentile_range(values: Iterable[float]) -> float | None:
+    arr = np.fromiter(values, dtype=float)
+    if arr.size < 5:
+        return None
+    lo, hi = np.percentile(arr, [5, 95])
+    return float(hi - lo)
+
+
+class GaitTracker:
+    """Streaming gait events for a runner seen side-on, facing `facing`.
+
+    Call `update(t, pose_or_None)` every frame. An event is reported on the first frame
+    `delay_s` after the frame of its peak (later only across dropped frames). Legs keep
+    the estimator's labels; a label swap (the far leg taking the near leg's name for a
+    frame) is undone by matching each frame's two legs to their predicted positions. The
+    near leg is the one with the higher mean visibility; cadence and duty factor lean on
+    it (`cadence_from_strides`).
+
+    Args:
+        facing: running direction in the image.
+        delay_s: look-ahead before a peak is confirmed (the reporting delay).
+        back_s: look-back for a peak's prominence (its rise over the last `back_s`).
+        history: strides per leg in the cadence / duty-factor medians.
+        window_s: window for `hip_bounce` and `foot_range`.
+
+    Signals are normalised by the leg length (hip→knee→ankle, estimated online), so the
+    thresholds hold at any image scale.
+    """
+
+    def __init__(self, facing: Facing, *, delay_s: float = 0.15, back_s: float = 0.35,
+                 history: int = 6, window_s: float = 2.5) -> None:
+        if facing not in ("left", "right"):
+            raise ValueError(f"facing must be 'left' or 'right', got {facing!r}")
+        self.facing: Facing = facing
+        self.delay_s = delay_s
+        self.history = history
+        self.window_s = window_s
+        refractory = 0.8 * MIN_STRIDE_S
+
+        def detector() -> PeakDetector:
+            return PeakDetector(delay_s, back_s, _PROMINENCE, 0.0, refractory, spike=_SPIKE)
+
+        self._contact = {leg: detector() for leg in LEGS}
+        self._toe_off = {leg: detector() for leg in LEGS}
+        self._last_contact: dict[Leg, float | None] = {leg: None for leg in LEGS}
+        self._last_toe_off: dict[Leg, float | None] = {leg: None for leg in LEGS}
+        self._strides: deque[Stride] = deque(maxlen=4 * history)
+        self._vis = {leg: 0.5 for leg in LEGS}
+        self._leg_len: float | None = None
+        self._prev: list[tuple[float, np.ndarray]] = []  # (t, (2, 4, 2) leg points - hip)
+        self._swap_streak = 0
+        self._dts: deque[float] = deque(maxlen=15)
+        self._hip_y: deque[tuple[float, float]] = deque()
+        self._foot_f: deque[tuple[float, float]] = deque()
+        self.t: float | None = None
+
+    # ---------------------------------------------------------------- state
+
+    @property
+    def near_leg(self) -> Leg:
+        """The camera-side leg: the higher mean visibility so far."""
+        return "left" if self._vis["left"] >= self._vis["right"] else "right"
+
+    @property
+    def strides(self) -> list[Stride]:
+        """Recent strides, oldest first."""
+        return list(self._strides)
+
+    @property
+    def leg_length_px(self) -> float | None:
+        return self._leg_len
+
+    def _recent_strides(self) -> list[Stride]:
+        if self.t is None:
+            return []
+        horizon = 2 * MAX_STRIDE_S
+        return [s for s in self._strides if s.t_next_contact >= self.t - self.delay_s - horizon]
+
+    @property
+    def cadence_spm(self) -> float | None:
+        """Median cadence of the recent strides (near leg; far leg where consistent)."""
+        return cadence_from_strides(self._recent_strides(), self.near_leg, self.history)
+
+    @property
+    def duty_factor(self) -> float | None:
+        return duty_factor_from_strides(self._recent_strides(), self.near_leg, self.history)
+
+    @property
+    def hip_bounce(self) -> float | None:
+        """Peak-to-peak (5–95 %) vertical hip travel over the window, in leg lengths."""
+        r = _percentile_range(y for _, y in self._hip_y)
+        return None if r is None or not self._leg_len else r / self._leg_len
+
+    @property
+    def foot_range(self) -> float | None:
+        """Fore-aft (5–95 %) travel of the near heel relative to the hip, in leg lengths."""
+        return _percentile_range(f for _, f in self._foot_f)
+
+    def classify(self) -> GaitClass:
+        """`classify_gait` on the tracker's current state."""
+        return classify_gait(self.duty_factor, self.cadence_spm, self.hip_bounce, self.foot_range)
+
+    # ---------------------------------------------------------------- update
+
+    def update(self, t: float, pose: Pose | None) -> list[GaitEvent]:
+        """Feed one frame (None: no pose); return the events confirmed now, oldest first."""
+        if self.t is not None and t > self.t:
+            self._dts.append(t - self.t)
+        self.t = t
+        signals: dict[Leg, tuple[float, float] | None] = {leg: None for leg in LEGS}
+        if pose is not None:
+            signals = self._measure(t, pose)
+        frame_dt = float(np.median(self._dts)) if self._dts else None
+        found: list[tuple[float, Leg, EventKind]] = []
+        for leg in LEGS:
+            sig = signals[leg]
+            heel, toe = (None, None) if sig is None else sig
+            found += [(p, leg, "contact") for p in self._contact[leg].push(t, heel, frame_dt)]
+            found += [(p, leg, "toe_off") for p in self._toe_off[leg].push(t, toe, frame_dt)]
+        return [self._event(tp, leg, kind) for tp, leg, kind in sorted(found)]
+
+    def _event(self, tp: float, leg: Leg, kind: EventKind) -> GaitEvent:
+        near = leg == self.near_leg
+        if kind == "toe_off":
+            self._last_toe_off[leg] = tp
+            return GaitEvent(tp, leg, kind, near)
+        stride = None
+        prev = self._last_contact[leg]
+        if prev is not None and MIN_STRIDE_S <= tp - prev <= MAX_STRIDE_S:
+            toe = self._last_toe_off[leg]
+            toe = toe if toe is not None and prev < toe < tp else None
+            stride = Stride(leg, prev, toe, tp, near)
+            self._strides.append(stride)
+        self._last_contact[leg] = tp
+        return GaitEvent(tp, leg, kind, near, stride)
+
+    def _measure(self, t: float, pose: Pose) -> dict[Leg, tuple[float, float] | None]:
+        """Per leg (heel forward, −toe forward) in leg lengths; updates the side state."""
+        hip = pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
+        pts = np.stack([pose.xy[list(LEG_LANDMARKS[leg][1:])] - hip for leg in LEGS])  # (2, 4, 2)
+        pts = self._fix_swap(t, pts)
+        lengths = (np.linalg.norm(pts[:, 0], axis=-1)
+                   + np.linalg.norm(pts[:, 1] - pts[:, 0], axis=-1))  # (2,)
+        length = float(np.mean(lengths))
+        if length <= 1e-6:
+            return {leg: None for leg in LEGS}
+        self._leg_len = length if self._leg_len is None else 0.95 * self._leg_len + 0.05 * length
+        for leg in LEGS:
+            vis = float(np.mean(pose.visibility[list(LEG_LANDMARKS[leg][1:])]))
+            self._vis[leg] = 0.9 * self._vis[leg] + 0.1 * vis
+        sign = direction_sign(self.facing)
+        fwd = sign * pts[:, :, 0] / self._leg_len  # (2, 4) knee, ankle, heel, toe
+        self._window(self._hip_y, t, float(hip[1]))
+        self._window(self._foot_f, t, float(fwd[LEGS.index(self.near_leg), 2]))
+        return {leg: (float(fwd[i, 2]), float(-fwd[i, 3])) for i, leg in enumerate(LEGS)}
+
+    def _window(self, buf: deque[tuple[float, float]], t: float, value: float) -> None:
+        buf.append((t, value))
+        while buf and buf[0][0] < t - self.window_s:
+            buf.popleft()
+
+    def _fix_swap(self, t: float, pts: np.ndarray) -> np.ndarray:
+        """Undo a left/right leg label swap: match both legs `(2, 4, 2)` to predictions.
+
+        Each leg is predicted by a straight-line fit over the last frames (within
+        `_SWAP_MEMORY_S`); the labels are swapped back when that fits clearly better
+        (`_SWAP_RATIO`). After `_SWAP_RECOVER` swaps in a row the labels are trusted
+        again (the history, not the estimator, was wrong). Across a dropped frame the
+        prediction is poorer and the bar higher (`_SWAP_RATIO_GAP`).
+        """
+        hist = [(tp, p) for tp, p in self._prev if t - tp <= _SWAP_MEMORY_S]
+        frame_dt = float(np.median(self._dts)) if self._dts else 0.0
+        ratio = _SWAP_RATIO if not hist or t - hist[-1][0] <= 1.5 * frame_dt else _SWAP_RATIO_GAP
+        if hist:
+            ts = np.array([tp for tp, _ in hist])
+            ps = np.stack([p for _, p in hist]).reshape(len(hist), -1)
+            if len(hist) >= 2:
+                a = np.stack([np.ones_like(ts), ts - ts[-1]], axis=1)
+                coef = np.linalg.lstsq(a, ps, rcond=None)[0]
+                pred = (coef[0] + coef[1] * (t - ts[-1])).reshape(pts.shape)
+            else:
+                pred = hist[-1][1]
+            keep = float(np.sum((pts - pred) ** 2))
+            swap = float(np.sum((pts[::-1] - pred) ** 2))
+            if swap < ratio * keep:
+                self._swap_streak += 1
+                if self._swap_streak >= _SWAP_RECOVER:
+                    hist = [(tp, p[::-1].copy()) for tp, p in hist]
+                    self._swap_streak = 0
+                else:
+                    pts = pts[::-1].copy()
+            else:
+                self._swap_streak = 0
+        self._prev = hist[-(_SWAP_FIT_FRAMES - 1):] + [(t, pts)]
+        return pts

@@ -1,0 +1,1 @@
+"""The commands: one place that assembles the app, and run, analyze, demo, kiosk, history."""

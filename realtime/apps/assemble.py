@@ -1,0 +1,150 @@
+"""The one place that assembles the app: the coach, the pipeline, the outputs of a live
+session, and the end of a session (written, added to the history, reported).
+
+`run`, `analyze`, `demo` and the kiosk all build their coach with `build_coach`; the live
+commands run through `run_live`. Heavy modules (cv2, mediapipe, pygame) load inside the
+functions, after the command line has set the native log levels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from realtime.core.errors import UserError
+
+if TYPE_CHECKING:
+    from cues.rules import RuleSet
+    from realtime.pipeline.loop import Coach, Pipeline
+
+log = logging.getLogger("ribsdown")
+
+#: How long the end-of-session screen stays up in a window (a key closes it sooner).
+END_SCREEN_S = 10.0
+
+
+def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path, title: str = "ribsdown"):
+    """A session with the screen and the voice (`run`, `demo`, `analyze --record`): the record."""
+    from realtime.core.paths import voice_dir
+    from realtime.outputs.layers import ScreenOutput, ScreenshotSchedule, VoiceOutput
+    from realtime.outputs.recorder import VIDEO_NAME, VideoRecorder
+    from realtime.outputs.screen import Screen
+    from realtime.outputs.voice import VoicePlayer
+
+    player = VoicePlayer(voice_dir(), volume=getattr(args, "volume", 1.0), muted=getattr(args, "mute", True))
+    player.open()
+    screen = Screen(title=title)
+    screen.open()
+    recorder = VideoRecorder(out_dir / VIDEO_NAME, source.fps) if getattr(args, "record", False) else None
+    every = getattr(args, "screenshot_every", None)
+    shots = ScreenshotSchedule(out_dir / "screens", every) if every else None
+    record = new_record(source)
+    try:
+        calibration = pipeline.coach.analyzer.calibration
+        shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset, recorder=recorder,
+                             rules=pipeline.coach.engine.rules)
+        run_loop(source, pipeline, record, [VoiceOutput(player), shown], getattr(args, "duration", None))
+        wait_for_voice(player)
+        shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)
+    finally:
+        if recorder is not None:
+            recorder.close()
+        screen.close()
+        player.close()
+    return record
+
+
+def build_coach(rules: RuleSet, image_size: tuple[int, int], args: argparse.Namespace,
+                calibration_s: float | None = None, camera_roll_deg: float | None = None) -> Coach:
+    """The analysis and the cue engine, set up from the command line (`run`, `analyze`,
+    the kiosk); the demo gives its own calibration time and its known camera roll."""
+    from cues.engine import CueEngine
+    from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
+    from realtime.pipeline.loop import Coach
+
+    config = AnalyzerConfig(calibration_s=calibration_s if calibration_s is not None else args.calibration_s,
+                            camera_roll_deg=camera_roll_deg if camera_roll_deg is not None else args.camera_roll)
+    return Coach(FrameAnalyzer(image_size, config), CueEngine(rules, schedule=args.feedback))
+
+
+def build_pipeline(rules: RuleSet, source, args: argparse.Namespace) -> Pipeline:
+    """The model and the coach for `source`, with these cue rules."""
+    from realtime.models.estimator import PoseEstimator
+    from realtime.pipeline.loop import Pipeline
+
+    return Pipeline(PoseEstimator(), build_coach(rules, source.size, args))
+
+
+def new_record(source):
+    """An empty session record for `source`, keeping its landmark stream."""
+    from realtime.record.landmarks import LandmarkLog
+    from realtime.record.session import SessionRecord
+
+    return SessionRecord(source=source.name, fps=source.fps, landmarks=LandmarkLog(source.size, source.fps, source.name))
+
+
+def run_loop(source, pipeline, record, outputs, duration, on_frame=None) -> None:
+    """Run the session; Ctrl-C ends it cleanly and keeps what was recorded."""
+    from realtime.pipeline.loop import run_session
+
+    try:
+        run_session(source, pipeline, record, outputs, duration, on_frame)
+    except KeyboardInterrupt:
+        log.warning("stopped (Ctrl-C); saving what was recorded")
+    record.frames_dropped = source.frames_dropped
+
+
+def wait_for_voice(player, limit_s: float = 5.0) -> None:
+    """Let a voice line that is still playing finish before closing the mixer."""
+    deadline = time.monotonic() + limit_s
+    while player.busy() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def rules_override(requested: Path | None) -> Path | None:
+    """`--rules FILE`, else the user's own rules.toml when there is one."""
+    from realtime.core.paths import user_rules_path
+
+    if requested is not None:
+        return requested
+    mine = user_rules_path()
+    if mine.is_file():
+        log.info("using your cue rules from %s", mine)
+        return mine
+    return None
+
+
+def resolve_out_dir(requested: Path | None) -> Path:
+    """Check the output folder before any work starts."""
+    from realtime.core.paths import user_data_dir
+    from realtime.record.session import prepare_out_dir
+
+    return prepare_out_dir(requested, user_data_dir())
+
+
+def finish(record, out_dir: Path) -> int:
+    """Write the session and say where it went."""
+    record.write(out_dir)
+    summary = record.summary()
+    lean = summary["trunk_lean_deg"]
+    lean_text = f"trunk lean median {lean['median']:+.1f}°" if lean else "no runner found"
+    print(f"{summary['frames']} frames, {lean_text}, {len(summary['cues'])} cue(s)")
+    for warning in summary.get("setup", []):
+        print(f"set-up: {warning['text']}")
+    print(f"session saved to {out_dir}")
+    save_to_history(out_dir)
+    return 0
+
+
+def save_to_history(out_dir: Path) -> None:
+    """Add the session to the history and write its report; a store problem only warns."""
+    from realtime.apps.history_cli import record_session
+
+    try:
+        print(f"report: {record_session(out_dir)}")
+    except UserError as err:
+        log.warning("the session is saved, but not added to the history: %s", err)
+

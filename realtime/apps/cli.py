@@ -1,0 +1,219 @@
+"""`ribsdown` on the command line: `run` (live) and `analyze` (a recorded video)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from realtime.apps.arguments import positive_float, roll_setting, unit_float
+from realtime.apps.assemble import (
+    build_coach,
+    build_pipeline,
+    finish,
+    new_record,
+    resolve_out_dir,
+    rules_override,
+    run_live,
+)
+from realtime.core.errors import UserError
+
+if TYPE_CHECKING:  # the heavy modules (cv2, mediapipe) load after the log settings
+    from cues.rules import RuleSet
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="ribsdown", description="Real-time running-form coach.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="coach live from a camera, a phone stream or a video")
+    run.add_argument("--source", help="camera index (0), video PATH or stream URL (default 0; with no camera, the demo)")
+    run.add_argument("--realtime", action="store_true", help="play a video file at its own speed, as a camera would")
+    run.add_argument("--headless", action="store_true", help="no window (SDL dummy video driver)")
+    run.add_argument("--duration", type=positive_float, metavar="SECONDS", help="stop after this long")
+    run.add_argument("--mute", action="store_true", help="no voice (the banner still shows)")
+    run.add_argument(
+        "--kiosk", action="store_true",
+        help="gym mode: full screen, sessions start and end by themselves, nothing stored",
+    )
+    run.add_argument("--volume", type=unit_float, default=1.0, help="voice volume 0..1 (default 1)")
+    add_analysis_options(run)
+    run.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
+    run.add_argument(
+        "--screenshot-every", type=positive_float, metavar="SECONDS", help="save the screen as PNG into DIR/screens"
+    )
+    run.set_defaults(func=command_run)
+
+    analyze = sub.add_parser("analyze", help="analyse a recorded video as fast as the CPU allows")
+    analyze.add_argument("video", type=Path, nargs="?", help="the video file")
+    analyze.add_argument(
+        "--landmarks", type=Path, metavar="FILE",
+        help="instead of a video: a session's landmarks.npz, re-run through the metrics and cues without the model",
+    )
+    add_analysis_options(analyze)
+    analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
+    analyze.add_argument(
+        "--jobs", type=int, metavar="N",
+        help="processes running the model (default: one per core; a short video uses one); "
+        "the results are the same for any N",
+    )
+    analyze.set_defaults(func=command_analyze)
+
+    from realtime.apps import demo
+    from realtime.sources import (
+        cameras,  # light modules: cv2 loads only when a command runs
+    )
+
+    demo.add_parser(sub)
+    cameras.add_parser(sub)
+    from realtime.apps import history_cli
+
+    history_cli.add_parsers(sub)
+    return parser
+
+
+def add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `run` and `analyze`."""
+    parser.add_argument(
+        "--rules", type=Path, metavar="FILE",
+        help="cue rules overriding the shipped ones (default: rules.toml in your config folder, if any)",
+    )
+    parser.add_argument(
+        "--feedback", choices=("full", "faded", "summary-only"), default="faded",
+        help="how often the coach speaks: every time a fault is due (full), less often as the run "
+        "goes on (faded, default), or not at all during the run (summary-only)",
+    )
+    parser.add_argument(
+        "--calibration-s", type=positive_float, default=20.0, metavar="SECONDS",
+        help="steady running that sets your own baseline (default 20)",
+    )
+    parser.add_argument(
+        "--record", action="store_true",
+        help="also save the annotated video as session.mp4 in the session folder (off by default)",
+    )
+    parser.add_argument(
+        "--camera-roll", type=roll_setting, default=None, metavar="auto|DEGREES",
+        help="camera tilt: 'auto' measures it from the room's vertical lines (default); "
+        "a number sets it, e.g. 0 for a camera levelled with a spirit level",
+    )
+
+
+def command_run(args: argparse.Namespace) -> int:
+    """The live app: source → model → analysis → voice and screen."""
+    from cues.rules import load_rules
+    from realtime.core.errors import SourceError
+    from realtime.outputs.screen import use_headless_video
+    from realtime.sources.capture import open_source
+
+    if args.headless:
+        use_headless_video()
+    camera_by_default = args.source is None
+    if camera_by_default:
+        args.source = "0"
+    if args.kiosk:
+        from realtime.apps.kiosk import command_kiosk
+
+        return command_kiosk(args)
+    out_dir = resolve_out_dir(args.out)
+    rules = load_rules(rules_override(args.rules))
+    try:
+        source = open_source(args.source, realtime=args.realtime)
+    except SourceError:
+        if not camera_by_default:  # the user named this source: theirs to fix (exit 2)
+            raise
+        return demo_instead(args)
+    with source:
+        record = run_live(source, build_pipeline(rules, source, args), args, out_dir)
+    return finish(record, out_dir)
+
+
+def demo_instead(args: argparse.Namespace) -> int:
+    """`run` with no --source and no camera: say so in one line, then show the demo."""
+    from realtime.apps.demo import command_demo
+
+    print(
+        "ribsdown: no camera found — starting `ribsdown demo` instead (a synthetic runner, not you); "
+        "to coach yourself connect a camera, or use a phone as the camera: `ribsdown run --source URL` "
+        "(README, 'Using a phone as the camera')",
+        file=sys.stderr,
+    )
+    return command_demo(args)
+
+
+def command_analyze(args: argparse.Namespace) -> int:
+    """A recorded video through the same pipeline, no window, no voice."""
+    from tqdm import tqdm
+
+    from cues.rules import load_rules
+    from realtime.sources.capture import FileSource
+
+    if (args.video is None) == (args.landmarks is None):
+        raise UserError("give either a VIDEO or --landmarks FILE to analyse — see `ribsdown analyze --help`")
+    out_dir = resolve_out_dir(args.out)
+    rules = load_rules(rules_override(args.rules))
+    if args.landmarks is not None:
+        return replay_landmarks(args, rules, out_dir)
+    if args.record:
+        from realtime.outputs.screen import use_headless_video
+
+        use_headless_video()
+        args.headless, args.mute = True, True
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError(f"--jobs must be 1 or more, got {args.jobs}")
+    with FileSource(args.video) as source:
+        if args.record:
+            return finish(run_live(source, build_pipeline(rules, source, args), args, out_dir), out_dir)
+        from realtime.pipeline.parallel import analyze_video, default_jobs
+
+        record = new_record(source)
+        with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar:
+            analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update)
+    return finish(record, out_dir)
+
+
+def replay_landmarks(args: argparse.Namespace, rules: RuleSet, out_dir: Path) -> int:
+    """`analyze --landmarks FILE`: a recorded stream through today's metrics and cues."""
+    from realtime.pipeline.loop import replay_session
+    from realtime.record.landmarks import load_landmarks
+    from realtime.record.session import SessionRecord
+
+    stream = load_landmarks(args.landmarks)
+    record = SessionRecord(source=f"{stream.source} (replayed from {args.landmarks})", fps=stream.fps)
+    replay_session(stream, build_coach(rules, stream.image_size, args), record)
+    return finish(record, out_dir)
+
+
+def quiet_native_logs() -> None:
+    """Keep OpenCV's, FFmpeg's and MediaPipe's native chatter off the user's terminal.
+
+    Set before cv2 and mediapipe are imported; a user's own settings win.
+    """
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "FATAL")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `ribsdown` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="ribsdown: %(levelname)s: %(message)s" if args.verbose else "ribsdown: %(message)s",
+    )
+    quiet_native_logs()
+    try:
+        return args.func(args)
+    except UserError as err:
+        print(f"ribsdown: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

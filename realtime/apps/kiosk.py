@@ -1,0 +1,241 @@
+"""Gym kiosk mode: an attract screen, sessions that start and end by themselves,
+nothing of the person stored, and a camera that may be unplugged and plugged back.
+
+The kiosk keeps its own clock from the frames (`t` of each source, joined end to end
+across reconnections), so its behaviour replays exactly in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+
+import numpy as np
+import pygame
+
+from realtime.core.errors import SourceError
+from realtime.outputs.digest import SessionDigest, digest
+from realtime.outputs.end_screen import draw_end_screen
+from realtime.outputs.layers import ScreenOutput, VoiceOutput
+from realtime.outputs.overlay import fit_image
+from realtime.outputs.screen import Screen
+from realtime.outputs.voice import VoicePlayer
+from realtime.outputs.widgets import BACKDROP, INK, MUTED, blit_image
+from realtime.pipeline.estimate_ahead import EstimateAhead
+from realtime.pipeline.loop import (
+    Coach,
+    Estimated,
+    Estimator,
+    FrameResult,
+    estimate_frame,
+)
+from realtime.record.session import SessionRecord
+from realtime.sources.capture import Frame, FrameSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KioskTimes:
+    """How the kiosk waits (seconds)."""
+
+    start_after_s: float = 2.0  # a person seen this long starts a session
+    end_after_s: float = 5.0  # nobody seen this long ends it
+    end_screen_s: float = 10.0  # the end-of-session screen stays this long
+    reconnect_s: float = 2.0  # wait between attempts to reopen the camera
+
+
+def draw_attract(canvas: pygame.Surface, image_bgr: np.ndarray | None, font, note: str = "") -> pygame.Surface:
+    """The screen shown while nobody runs: the camera dimmed, and what to do."""
+    canvas.fill(BACKDROP)
+    cw, ch = canvas.get_size()
+    if image_bgr is not None:
+        fit = fit_image(image_bgr.shape[1::-1], (cw, ch))
+        blit_image(canvas, pygame.Rect(fit.offset, fit.size), image_bgr)
+        shade = pygame.Surface((cw, ch), pygame.SRCALPHA)
+        shade.fill((*BACKDROP, 190))
+        canvas.blit(shade, (0, 0))
+    lines = [
+        (font(ch // 7), "ribsdown", INK),
+        (font(ch // 14), "Step onto the treadmill, side-on to the camera,", INK),
+        (font(ch // 14), "and start running — your coach starts by itself.", INK),
+        (font(ch // 26), "Nothing of you is recorded or stored.", MUTED),
+    ]
+    if note:
+        lines.append((font(ch // 22), note, MUTED))
+    y = ch // 4
+    for f, text, colour in lines:
+        label = f.render(text, True, colour)
+        canvas.blit(label, label.get_rect(midtop=(cw // 2, y)))
+        y += label.get_height() + ch // 40
+    return canvas
+
+
+class Kiosk:
+    """Runs forever (or `duration_s` of kiosk time) over a camera that may come and go.
+
+    `open_source()` returns a source, raises SourceError while the camera is
+    unplugged (the kiosk waits and tries again), or returns None when no source will
+    ever come (the kiosk then stops). `make_coach(size)` builds a fresh coach per session.
+    """
+
+    def __init__(
+        self,
+        open_source: Callable[[], FrameSource | None],
+        estimator: Estimator,
+        make_coach: Callable[[tuple[int, int]], Coach],
+        screen: Screen,
+        player: VoicePlayer | None = None,
+        times: KioskTimes | None = None,
+    ) -> None:
+        self.open_source = open_source
+        self.estimator = estimator
+        self.make_coach = make_coach
+        self.screen = screen
+        self.player = player
+        self.times = times or KioskTimes()
+        self.sessions: list[SessionDigest] = []
+        self._clock_offset = 0.0
+        self._now = 0.0
+        self._seen_since: float | None = None
+        self._last_seen: float | None = None
+        self._session: tuple[Coach, SessionRecord, ScreenOutput, VoiceOutput | None] | None = None
+        self._ended_at: float | None = None
+        self._quit = False
+        self._fps = 30.0  # the connected camera's
+
+    def run(self, duration_s: float | None = None) -> list[SessionDigest]:
+        """Serve runners until `duration_s` of kiosk time, quit, or no source comes."""
+        while not self._quit and (duration_s is None or self._now < duration_s):
+            source = self._connect()
+            if source is None:
+                break
+            with source:
+                self._serve(source, duration_s)
+            self._end_session("camera lost")
+            self._clock_offset = self._now + 1.0 / max(source.fps, 1.0)
+        self._end_session("kiosk stopped")
+        return self.sessions
+
+    def _connect(self) -> FrameSource | None:
+        while not self._quit:
+            try:
+                return self.open_source()
+            except SourceError as err:
+                log.warning("camera unavailable (%s); trying again in %.0f s", err, self.times.reconnect_s)
+                self._show_attract(None, "Camera unavailable — reconnecting…")
+                time.sleep(self.times.reconnect_s)
+        return None
+
+    def _serve(self, source: FrameSource, duration_s: float | None) -> None:
+        self._fps = source.fps
+        try:
+            with EstimateAhead(source, partial(estimate_frame, self.estimator)) as ahead:  # the model one frame ahead
+                for estimated in ahead:
+                    self._now = self._clock_offset + estimated.frame.t
+                    self._step(estimated)
+                    if self._quit or (duration_s is not None and self._now >= duration_s):
+                        return
+        except SourceError as err:
+            log.warning("camera failed mid-run (%s); reconnecting", err)
+
+    def _step(self, estimated: Estimated) -> None:
+        frame, raw = estimated.frame, estimated.raw
+        self._track_presence(raw is not None)
+        if self._session is None and self._seen_since is not None and self._now - self._seen_since >= self.times.start_after_s:
+            self._start_session(frame)
+        if self._session is None:
+            self._idle(frame)
+            return
+        coach, record, shown, voice = self._session
+        step = coach.step(self._now, frame.image, raw)
+        result = FrameResult(
+            Frame(frame.image, self._now, frame.index, frame.captured_at), step.analysis, step.cue, step.banner,
+            estimated.pose_ms,
+        )
+        record.add(result.row(), result.cue, result.analysis.strides)
+        if voice is not None:
+            voice.handle(result)
+        self._quit = not shown.handle(result)
+        if self._last_seen is not None and self._now - self._last_seen >= self.times.end_after_s:
+            self._end_session("runner left")
+
+    def _track_presence(self, seen: bool) -> None:
+        if seen:
+            self._seen_since = self._now if self._seen_since is None else self._seen_since
+            self._last_seen = self._now
+        elif self._last_seen is None or self._now - self._last_seen > 0.5:
+            self._seen_since = None
+
+    def _start_session(self, frame: Frame) -> None:
+        h, w = frame.image.shape[:2]
+        coach = self.make_coach((w, h))
+        record = SessionRecord(source="kiosk", fps=self._fps)  # running time comes from the frames' times
+        voice = VoiceOutput(self.player) if self.player is not None else None
+        self._session = (coach, record, ScreenOutput(self.screen, self.player, rules=coach.engine.rules), voice)
+        self._ended_at = None
+        log.info("kiosk: session %d started at %.1f s", len(self.sessions) + 1, self._now)
+
+    def _end_session(self, why: str) -> None:
+        if self._session is None:
+            return
+        _, record, shown, _ = self._session
+        self._session = None
+        if not record.rows:
+            return
+        d = digest(record, shown.lean_band)
+        self.sessions.append(d)
+        self._ended_at = self._now
+        log.info(
+            "kiosk: session %d ended at %.1f s (%s): %.0f s running, %d cue(s)",
+            len(self.sessions), self._now, why, d.running_s, len(d.cues),
+        )
+
+    def _idle(self, frame: Frame) -> None:
+        showing_end = self._ended_at is not None and self._now - self._ended_at < self.times.end_screen_s
+        if showing_end and self.sessions:
+            draw_end_screen(self.screen.surface, self.sessions[-1], self.screen.overlay.font)
+            self.screen.flip()
+        else:
+            self._show_attract(frame.image)
+        self._quit = "quit" in self.screen.poll()
+
+    def _show_attract(self, image: np.ndarray | None, note: str = "") -> None:
+        draw_attract(self.screen.surface, image, self.screen.overlay.font, note)
+        self.screen.flip()
+
+
+def command_kiosk(args) -> int:
+    """`ribsdown run --kiosk`: serve runners until quit (or `--duration`), storing nothing."""
+    from cues.rules import load_rules
+    from realtime.apps.assemble import build_coach, rules_override
+    from realtime.core.errors import UserError
+    from realtime.core.paths import voice_dir
+    from realtime.models.estimator import PoseEstimator
+    from realtime.sources.capture import open_source
+
+    if args.out is not None or args.screenshot_every is not None or args.record:
+        raise UserError("kiosk mode stores nothing of the person: leave out --out, --record and --screenshot-every")
+    rules = load_rules(rules_override(args.rules))
+
+    def make_coach(size: tuple[int, int]) -> Coach:
+        return build_coach(rules, size, args)
+
+    player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
+    player.open()
+    screen = Screen()
+    screen.open()
+    if not args.headless:
+        screen.toggle_fullscreen()
+    try:
+        with PoseEstimator() as estimator:
+            kiosk = Kiosk(lambda: open_source(args.source, realtime=args.realtime), estimator, make_coach, screen, player)
+            sessions = kiosk.run(args.duration)
+    finally:
+        screen.close()
+        player.close()
+    print(f"kiosk served {len(sessions)} session(s)")
+    return 0

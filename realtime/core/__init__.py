@@ -1,0 +1,1 @@
+"""Core types every layer shares: the pose, the user-facing error, where files live."""

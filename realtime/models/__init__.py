@@ -1,0 +1,1 @@
+"""The pose model behind a small interface (estimate, reset, close)."""

@@ -1,0 +1,115 @@
+"""MediaPipe Pose at the edge: a BGR image in, the project's `Pose` (or None) out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from realtime.analysis.rib_cage import trunk_outline
+from realtime.core.pose import N_LANDMARKS, Pose
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    """Settings for MediaPipe Pose (the model bundled in mediapipe 0.10.21)."""
+
+    model_complexity: int = 1
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    #: The segmentation mask, read into the trunk's outline (`Pose.outline`) for the rib cage.
+    enable_segmentation: bool = True
+    #: MediaPipe's temporal smoothing of the mask: off, it blurs the back edge of a moving
+    #: trunk and costs 0.8 ms a frame.
+    smooth_segmentation: bool = False
+    #: Give the model the frame shrunk so its longer side is at most this many pixels
+    #: (None: as it comes). The landmarks still come back in the frame's own pixels.
+    max_side: int | None = None
+
+
+def pose_from_mediapipe(result: object, width: int, height: int, t: float) -> Pose | None:
+    """Convert a MediaPipe `solutions.pose` result into a `Pose` in pixels, or None."""
+    landmarks = getattr(result, "pose_landmarks", None)
+    if landmarks is None:
+        return None
+    raw = np.array([(p.x, p.y, p.visibility) for p in landmarks.landmark], dtype=float)
+    if raw.shape != (N_LANDMARKS, 3):
+        return None
+    xy = raw[:, :2] * (width, height)
+    world = None
+    world_lms = getattr(result, "pose_world_landmarks", None)
+    if world_lms is not None:
+        world = np.array([(p.x, p.y, p.z) for p in world_lms.landmark], dtype=float)
+    return Pose(xy=xy, visibility=raw[:, 2], t=t, world=world)
+
+
+def with_outline(pose: Pose, mask: np.ndarray, image_size: tuple[int, int]) -> Pose:
+    """The pose with its trunk outline read from the mask (at the model input's size)."""
+    if mask.shape[1::-1] != tuple(image_size):
+        mask = cv2.resize(mask, image_size, interpolation=cv2.INTER_LINEAR)
+    outline = trunk_outline(mask, pose)
+    return pose if outline is None else replace(pose, outline=outline.pack())
+
+
+class PoseEstimator:
+    """One MediaPipe Pose model in video (tracking) mode.
+
+    Call `estimate(image_bgr, t)` once per frame, in time order; `last_ms` is
+    the time the model took for the latest frame.
+    """
+
+    def __init__(self, config: EstimatorConfig | None = None) -> None:
+        import mediapipe as mp  # heavy import kept out of module import time
+
+        cfg = config or EstimatorConfig()
+        self.config = cfg
+        self._model = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=cfg.model_complexity,
+            smooth_landmarks=True,
+            enable_segmentation=cfg.enable_segmentation,
+            smooth_segmentation=cfg.smooth_segmentation,
+            min_detection_confidence=cfg.min_detection_confidence,
+            min_tracking_confidence=cfg.min_tracking_confidence,
+        )
+        self.last_ms = 0.0
+
+    def estimate(self, image_bgr: np.ndarray, t: float) -> Pose | None:
+        """Landmarks of the most prominent person in the image, or None."""
+        height, width = image_bgr.shape[:2]
+        rgb = self._model_input(image_bgr)
+        start = time.perf_counter()
+        result = self._model.process(rgb)
+        self.last_ms = (time.perf_counter() - start) * 1000.0
+        pose = pose_from_mediapipe(result, width, height, t)
+        mask = getattr(result, "segmentation_mask", None)
+        if pose is None or mask is None:
+            return pose
+        return with_outline(pose, mask, (width, height))
+
+    def _model_input(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The RGB image the model sees: shrunk to `max_side` when that is set and smaller."""
+        height, width = image_bgr.shape[:2]
+        limit = self.config.max_side
+        if limit is not None and max(height, width) > limit:
+            scale = limit / max(height, width)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            # bilinear for up to 2x (OpenCV's pixel-area resize is slow for such factors), areas beyond
+            image_bgr = cv2.resize(image_bgr, size, interpolation=cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA)
+        return cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+
+    def reset(self) -> None:
+        """Forget the tracking state: the next frame is found from scratch, as by a new model."""
+        self._model.reset()
+
+    def close(self) -> None:
+        """Release the model."""
+        self._model.close()
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,267 @@
+"""The live session's side effects: the screen and the voice, fed each FrameResult."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from cues.rules import RuleSet, good_band, load_rules
+from realtime.outputs.back_overlay import BackHold
+from realtime.outputs.digest import digest
+from realtime.outputs.end_screen import draw_end_screen
+from realtime.outputs.overlay import View
+from realtime.outputs.recorder import VideoRecorder
+from realtime.outputs.replay import InstantReplay, ReplayBuffer
+from realtime.outputs.screen import Screen
+from realtime.outputs.voice import VoicePlayer
+from realtime.outputs.widgets import GaugeSpec
+from realtime.pipeline.loop import FrameResult
+from realtime.record.session import SessionRecord
+
+#: The gauges' scales; their good bands come from the cue rules (`screen_gauges`): trunk lean
+#: at midstance, and the cadence floor of shorter_steps (no fixed 180 target).
+TRUNK_GAUGE = GaugeSpec("Trunk lean", "°", -10.0, 25.0, 0.0, 15.0, decimals=1)
+CADENCE_GAUGE = GaugeSpec("Cadence", "steps/min", 120.0, 200.0, 160.0, 200.0)
+#: Thigh behind vertical at toe-off; the treadmill clip's runner: −9.6° median.
+HIP_GAUGE = GaugeSpec("Hip extension", "°", -35.0, 10.0, -35.0, -5.0)
+
+#: Set-up checks shown before running, and the warnings that fail each.
+CHECKS = (
+    ("Whole body in the picture", {"no_person", "body_cut_off"}),
+    ("Side-on to the camera", {"not_side_on"}),
+    ("Distance", {"too_far", "too_close"}),
+    ("Light", {"too_dark"}),
+)
+
+
+#: The stride metrics read from the back's outline: a cue reading any of them is about arching.
+OUTLINE_METRICS = frozenset({"thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare"})
+
+
+def lean_band(rules: RuleSet) -> tuple[float, float]:
+    """The good band of trunk lean at midstance (°) the rules hold runners to."""
+    return good_band(rules, "trunk_lean_midstance_deg", (TRUNK_GAUGE.band_lo, TRUNK_GAUGE.band_hi))
+
+
+def screen_gauges(rules: RuleSet) -> tuple[GaugeSpec, GaugeSpec]:
+    """The trunk-lean and cadence gauges with their good bands from `rules`."""
+    lean = lean_band(rules)
+    cadence = good_band(rules, "cadence_spm", (CADENCE_GAUGE.band_lo, CADENCE_GAUGE.band_hi), alone=False)
+    return (replace(TRUNK_GAUGE, band_lo=lean[0], band_hi=lean[1]),
+            replace(CADENCE_GAUGE, band_lo=cadence[0], band_hi=cadence[1]))
+
+
+def arching_cues(rules: RuleSet) -> frozenset[str]:
+    """The cues whose banner draws the back's lines in the warning colour: those reading the outline."""
+    return frozenset(r.id for r in rules.cues if r.metrics & OUTLINE_METRICS)
+
+
+def what_we_see(result: FrameResult) -> str:
+    """The runner-facing part of the status line: the most useful thing to know now."""
+    a = result.analysis
+    if a.pose is None:
+        return "Step into view — side-on to the camera, whole body in frame"
+    if a.setup:
+        return a.setup[0].text
+    if a.posture.facing is None:
+        return "Finding your running direction…"
+    if not a.running:
+        return "Start running — coaching begins when you run"
+    cadence = f"  ·  {a.cadence_spm:.0f} steps/min" if a.cadence_spm else ""
+    if a.calibration_left_s is not None:
+        return f"Calibrating — {a.calibration_left_s:.0f} s{cadence}"
+    return f"Running{cadence}"
+
+
+def status_line(result: FrameResult, loop_fps: float, muted: bool) -> str:
+    """The bottom line: what the app sees and how fast it runs."""
+    sound = "  ·  muted" if muted else ""
+    return f"{what_we_see(result)}  ·  {loop_fps:4.1f} fps{sound}  ·  Q quit  M mute  F full screen  R recalibrate  Space pause"
+
+
+def checklist(result: FrameResult) -> tuple[tuple[str, bool], ...] | None:
+    """The set-up checklist, shown while a person is in view but not running yet."""
+    a = result.analysis
+    if a.running or a.pose is None:
+        return None
+    failing = {w.id for w in a.setup}
+    return tuple((label, not (ids & failing)) for label, ids in CHECKS)
+
+
+class VoiceOutput:
+    """Speaks each cue the engine picks."""
+
+    def __init__(self, player: VoicePlayer) -> None:
+        self.player = player
+
+    def handle(self, result: FrameResult) -> bool:
+        """Play the frame's cue, if any."""
+        if result.cue is not None and result.cue.spoken:
+            self.player.play(result.cue.voice)
+        return True
+
+
+class LiveReadings:
+    """The gauge values: trunk lean over the last stride, cadence, the last hip extension."""
+
+    def __init__(self, span_s: float = 0.7, strides: int = 5,
+                 gauges: tuple[GaugeSpec, GaugeSpec] = (TRUNK_GAUGE, CADENCE_GAUGE)) -> None:
+        self.span_s = span_s
+        self.trunk_gauge, self.cadence_gauge = gauges
+        self._leans: deque[tuple[float, float]] = deque()
+        self._hips: deque[float] = deque(maxlen=strides)
+        self.last_stride: tuple[float, float] | None = None
+
+    @property
+    def hip_extension(self) -> float | None:
+        """Median thigh extension of the last few near-leg strides (one odd stride never shows)."""
+        return float(np.median(self._hips)) if self._hips else None
+
+    def update(self, result: FrameResult) -> tuple[tuple[GaugeSpec, float | None], ...]:
+        """Take one frame in; the three gauges with their values."""
+        a, t = result.analysis, result.frame.t
+        if a.posture.trunk_lean_deg is not None:
+            self._leans.append((t, a.posture.trunk_lean_deg))
+        while self._leans and self._leans[0][0] < t - self.span_s:
+            self._leans.popleft()
+        for stride in a.strides:
+            if stride.near:
+                self.last_stride = (stride.t_contact, stride.t_next_contact)
+                if stride.thigh_extension_deg is not None:
+                    self._hips.append(stride.thigh_extension_deg)
+        lean = float(np.mean([v for _, v in self._leans])) if self._leans and a.pose is not None else None
+        cadence = a.cadence_spm if a.running else None
+        return ((self.trunk_gauge, lean), (self.cadence_gauge, cadence), (HIP_GAUGE, self.hip_extension if a.running else None))
+
+
+class ScreenOutput:
+    """Shows each frame with its overlay, the replay after a cue, and the keys; the good bands
+    and the arching cue from the session's cue `rules` (default: the shipped ones)."""
+
+    def __init__(
+        self,
+        screen: Screen,
+        player: VoicePlayer | None = None,
+        screenshots: "ScreenshotSchedule | None" = None,
+        on_recalibrate: Callable[[], None] | None = None,
+        recorder: VideoRecorder | None = None,
+        rules: RuleSet | None = None,
+    ) -> None:
+        rules = rules if rules is not None else load_rules()
+        self.screen = screen
+        self.lean_band = lean_band(rules)
+        self.arching = arching_cues(rules)
+        self.recorder = recorder
+        self.player = player
+        self.screenshots = screenshots
+        self.on_recalibrate = on_recalibrate
+        self.readings = LiveReadings(gauges=screen_gauges(rules))
+        self.replay_buffer = ReplayBuffer()
+        self.replay = InstantReplay()
+        self._last_t: float | None = None
+        self._fps = 0.0
+        self.back = BackHold()
+
+    def handle(self, result: FrameResult) -> bool:
+        """Draw the frame; False when the user asked to quit."""
+        self._update_fps(result.frame.captured_at)
+        t = result.frame.t
+        self.replay_buffer.push(t, result.frame.image, result.pose, result.posture.trunk_lean_deg)
+        gauges = self.readings.update(result)
+        if result.cue is not None and result.cue.spoken and self.readings.last_stride is not None:
+            self.replay.start(t, self.replay_buffer.clip(*self.readings.last_stride))
+        shot = self.screenshots is not None and self.screenshots.due(t)
+        # nothing is drawn in a minimised window, nor a frame that a newer one already follows
+        if (self.screen.visible and not result.superseded) or shot or self.recorder is not None:
+            self.screen.show(self.view(result, gauges))
+            if result.timing is not None:
+                result.timing.shown_at = time.monotonic()
+        if self.recorder is not None:
+            self.recorder.write(self.screen.surface)
+        if shot:
+            self.screen.save(self.screenshots.path_for(t))
+        return self._act(self.screen.poll(), result)
+
+    def view(self, result: FrameResult, gauges) -> View:
+        """Everything the frame shows."""
+        muted = bool(self.player and self.player.muted)
+        lean = result.posture.trunk_lean_deg
+        return View(
+            image_bgr=result.frame.image,
+            pose=result.pose,
+            trunk_lean_deg=lean,
+            banner_text=result.banner.text if result.banner else None,
+            status_text=status_line(result, self._fps, muted),
+            gauges=gauges,
+            replay=self.replay.frame_at(result.frame.t),
+            checklist=checklist(result),
+            trunk_ok=None if lean is None else self.lean_band[0] <= lean <= self.lean_band[1],
+            back=self.back.update(result.analysis.rib_cage, result.frame.t),
+            arched=result.banner is not None and result.banner.id in self.arching,
+        )
+
+    def finish(self, record: SessionRecord, wait_s: float = 0.0) -> None:
+        """Show the end-of-session screen (saved with the screenshots), for `wait_s` or a key."""
+        draw_end_screen(self.screen.surface, digest(record, self.lean_band), self.screen.overlay.font)
+        self.screen.flip()
+        if self.screenshots is not None:
+            self.screen.save(self.screenshots.folder / "end_of_session.png")
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and not self.screen.poll():
+            time.sleep(0.05)
+
+    def _act(self, actions: list[str], result: FrameResult) -> bool:
+        if "mute" in actions and self.player is not None:
+            self.player.toggle_mute()
+        if "recalibrate" in actions and self.on_recalibrate is not None:
+            self.on_recalibrate()
+        if "pause" in actions:
+            return self._pause(result)
+        return "quit" not in actions
+
+    def _pause(self, result: FrameResult) -> bool:
+        """Hold the screen until Space again (True) or quit (False); the camera keeps only its newest frame."""
+        gauges = self.readings.update(result)
+        paused = self.view(result, gauges)
+        self.screen.show(replace(paused, banner_text="Paused — Space to go on"))
+        while True:
+            actions = self.screen.poll()
+            if "quit" in actions:
+                return False
+            if "pause" in actions:
+                return True
+            time.sleep(0.05)
+
+    def _update_fps(self, now: float) -> None:
+        if self._last_t is not None and now > self._last_t:
+            instant = 1.0 / (now - self._last_t)
+            self._fps = instant if self._fps == 0.0 else 0.9 * self._fps + 0.1 * instant
+        self._last_t = now
+
+
+class ScreenshotSchedule:
+    """Saves what the screen shows every `every_s` seconds of session time into `folder`."""
+
+    def __init__(self, folder: Path, every_s: float) -> None:
+        self.folder = folder
+        self.every_s = every_s
+        self._next_t: float | None = None
+
+    def due(self, t: float) -> bool:
+        """True when a screenshot is due at `t` (the first frame always is)."""
+        if self._next_t is not None and t < self._next_t:
+            return False
+        self._next_t = (self._next_t if self._next_t is not None else t) + self.every_s
+        while self._next_t <= t:
+            self._next_t += self.every_s
+        return True
+
+    def path_for(self, t: float) -> Path:
+        """The PNG file for a screenshot at `t`."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self.folder / f"screen_{t:08.2f}s.png"

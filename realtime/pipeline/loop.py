@@ -1,0 +1,253 @@
+"""The loop: source → pose → smoothing → posture → cue engine → outputs.
+
+One code path for `run` (live, with screen and voice) and `analyze` (a file as
+fast as the CPU allows): only the source and the outputs differ.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol
+
+from cues.engine import Cue, CueEngine
+from cues.rules import rules_table
+from realtime.analysis.frame import FrameAnalysis, FrameAnalyzer, Scene
+from realtime.analysis.posture import PostureSample
+from realtime.analysis.rib_cage import rib_cage_summary
+from realtime.core.pose import Pose
+from realtime.pipeline.estimate_ahead import EstimateAhead
+from realtime.record.session import FrameRow, SessionRecord
+
+if TYPE_CHECKING:
+    from realtime.record.landmarks import LandmarkStream, LoggedFrame
+    from realtime.sources.capture import Frame
+
+
+@dataclass
+class FrameTiming:
+    """When one frame went through the loop (`time.monotonic()` seconds).
+
+    `captured_at`: read or decoded; `pose_done_at`: the model has its pose; `decided_at`: the
+    coach has decided about the cue; `shown_at`: the frame with its overlay is on screen (set
+    by the screen output; None while not shown, or with no screen).
+    """
+
+    captured_at: float
+    pose_done_at: float
+    decided_at: float
+    shown_at: float | None = None
+
+    @property
+    def latency_ms(self) -> float | None:
+        """Capture to screen, in milliseconds (None when not shown)."""
+        return None if self.shown_at is None else (self.shown_at - self.captured_at) * 1000.0
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything the outputs need about one processed frame."""
+
+    frame: Frame
+    analysis: FrameAnalysis
+    cue: Cue | None
+    banner: Cue | None
+    pose_ms: float
+    raw: Pose | None = None
+    timing: FrameTiming | None = None
+    #: A newer frame was already waiting when this one was decided: a screen may skip drawing
+    #: it (the newer one follows at once) rather than show the runner a late picture.
+    superseded: bool = False
+
+    @property
+    def pose(self) -> Pose | None:
+        """The smoothed, levelled pose (None: nobody found)."""
+        return self.analysis.pose
+
+    @property
+    def posture(self) -> PostureSample:
+        """Facing and trunk lean of this frame."""
+        return self.analysis.posture
+
+    def row(self) -> FrameRow:
+        """The frame's line in the session record."""
+        return frame_row(self.frame.index, self.analysis, self.cue, self.pose_ms)
+
+
+def frame_row(frame_index: int, analysis: FrameAnalysis, cue: Cue | None, pose_ms: float) -> FrameRow:
+    """A processed frame's line in the session record."""
+    return FrameRow(
+        t=analysis.t,
+        has_pose=analysis.pose is not None,
+        trunk_lean_deg=analysis.posture.trunk_lean_deg,
+        facing=analysis.posture.facing,
+        frame_index=frame_index,
+        pose_ms=pose_ms,
+        cue_id=cue.id if cue else None,
+        activity=analysis.activity,
+    )
+
+
+class Estimator(Protocol):
+    """Anything that turns an image into a pose (the MediaPipe model in practice)."""
+
+    last_ms: float
+
+    def estimate(self, image_bgr, t: float) -> Pose | None: ...
+
+
+class Output(Protocol):
+    """A side effect fed every processed frame; returns False to stop the session."""
+
+    def handle(self, result: FrameResult) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CoachStep:
+    """The coach's answer for one frame."""
+
+    analysis: FrameAnalysis
+    cue: Cue | None
+    banner: Cue | None
+
+
+class Coach:
+    """The pure middle of the app: analysis, then the cue engine. No model, no I/O.
+
+    `step(t, image, pose)` serves a live frame, a video frame, and a replay of recorded
+    landmarks (`image` None) alike.
+    """
+
+    def __init__(self, analyzer: FrameAnalyzer, engine: CueEngine) -> None:
+        self.analyzer = analyzer
+        self.engine = engine
+
+    def step(self, t: float, image, raw: Pose | None) -> CoachStep:
+        """Analyse one frame's pose (None: nobody found) and decide whether to speak."""
+        return self.decide(t, self.analyzer.update(t, image, raw))
+
+    def replay(self, t: float, raw: Pose | None, scene: Scene) -> CoachStep:
+        """The same for a recorded frame: its pose and what its image showed of the scene."""
+        return self.decide(t, self.analyzer.analyse(t, raw, scene))
+
+    def decide(self, t: float, analysis: FrameAnalysis) -> CoachStep:
+        """The cue engine's turn, once the frame is analysed: every stride that ended on it is judged."""
+        baseline = self.analyzer.calibration.baseline if self.analyzer.calibration.ready else None
+        cue = self.engine.update(t, list(analysis.strides), baseline, active=analysis.running)
+        return CoachStep(analysis, cue, self.engine.banner(t))
+
+    def session_extras(self) -> dict:
+        """What the analysis learned over the whole session, for summary.json."""
+        a = self.analyzer
+        return {
+            "baseline": a.calibration.summary(),
+            "setup": a.setup.session_summary(),
+            "camera_roll_deg": a.camera_roll_deg(),
+            "rib_cage": rib_cage_summary(a.strides, a.calibration.baseline if a.calibration.ready else None),
+            "feedback": self.engine.schedule,
+            "rules": rules_table(self.engine.rules),
+        }
+
+
+@dataclass(frozen=True)
+class Estimated:
+    """A frame with the model's raw pose: what the pose thread hands to the coach."""
+
+    frame: Frame
+    raw: Pose | None
+    pose_ms: float
+    pose_done_at: float
+
+
+def estimate_frame(estimator: Estimator, frame: Frame) -> Estimated:
+    """Run the model on one frame: its raw pose, the model's time, when it was done."""
+    raw = estimator.estimate(frame.image, frame.t)
+    return Estimated(frame, raw, estimator.last_ms, time.monotonic())
+
+
+class Pipeline:
+    """The model plus the coach: `process(frame) -> FrameResult`."""
+
+    def __init__(self, estimator: Estimator, coach: Coach) -> None:
+        self.estimator = estimator
+        self.coach = coach
+
+    def estimate(self, frame: Frame) -> Estimated:
+        """The model's part: the frame's raw pose (may run on the pose thread)."""
+        return estimate_frame(self.estimator, frame)
+
+    def decide(self, estimated: Estimated) -> FrameResult:
+        """The coach's part: analysis and cue for an estimated frame."""
+        frame = estimated.frame
+        step = self.coach.step(frame.t, frame.image, estimated.raw)
+        timing = FrameTiming(frame.captured_at, estimated.pose_done_at, time.monotonic())
+        return FrameResult(frame, step.analysis, step.cue, step.banner, estimated.pose_ms, estimated.raw, timing)
+
+    def process(self, frame: Frame) -> FrameResult:
+        """Run the model on one frame, then the coach."""
+        return self.decide(self.estimate(frame))
+
+    def session_extras(self) -> dict:
+        """See `Coach.session_extras`."""
+        return self.coach.session_extras()
+
+
+def run_session(
+    frames: Iterable[Frame],
+    pipeline: Pipeline,
+    record: SessionRecord,
+    outputs: Iterable[Output] = (),
+    duration_s: float | None = None,
+    on_frame: Callable[[FrameResult], None] | None = None,
+) -> SessionRecord:
+    """Process frames until the source ends, `duration_s` passes or an output says stop.
+
+    The model runs one frame ahead on its own thread (`EstimateAhead`); the coach, the
+    record and the outputs run here, in frame order.
+    """
+    outputs = list(outputs)
+    start = time.perf_counter()
+    first_t: float | None = None
+    ahead = EstimateAhead(frames, pipeline.estimate)
+    try:
+        for estimated in ahead:
+            frame = estimated.frame
+            first_t = frame.t if first_t is None else first_t
+            if duration_s is not None and frame.t - first_t >= duration_s:
+                break
+            result = pipeline.decide(estimated)
+            if ahead.waiting():
+                result = replace(result, superseded=True)
+            record.add(result.row(), result.cue, result.analysis.strides)
+            if record.landmarks is not None:
+                record.landmarks.add(frame.t, frame.index, result.raw, result.analysis.scene, result.pose_ms)
+            if on_frame is not None:
+                on_frame(result)
+            carry_on = all([out.handle(result) for out in outputs])
+            if result.timing is not None:
+                record.add_timing(result.timing.latency_ms)
+            if not carry_on:
+                break
+    finally:
+        ahead.close()
+        record.wall_s = time.perf_counter() - start
+        record.extras = pipeline.session_extras()
+    return record
+
+
+def replay_frame(coach: Coach, record: SessionRecord, logged: LoggedFrame) -> None:
+    """One recorded frame through the coach, into the record."""
+    step = coach.replay(logged.t, logged.pose, logged.scene)
+    record.add(frame_row(logged.frame_index, step.analysis, step.cue, logged.pose_ms), step.cue, step.analysis.strides)
+
+
+def replay_session(stream: LandmarkStream, coach: Coach, record: SessionRecord) -> SessionRecord:
+    """Re-run a recorded landmark stream through the analysis and the cues (no model, no images)."""
+    start = time.perf_counter()
+    try:
+        for logged in stream:
+            replay_frame(coach, record, logged)
+    finally:
+        record.wall_s = time.perf_counter() - start
+        record.extras = coach.session_extras()
+    return record

@@ -1,0 +1,1 @@
+"""What a session is and how it is written: frame rows, strides, landmarks, the history store."""

@@ -1,0 +1,205 @@
+"""A session's record: one row per processed frame, the cues, and the files written.
+
+`summary.json` and `frames.csv` follow the output contract in the README.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from array import array
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from cues.engine import Cue
+from realtime.analysis.stride_metrics import StrideMetrics, session_values
+from realtime.core.errors import UserError
+from realtime.record.landmarks import LandmarkLog
+
+FRAME_COLUMNS = ("t", "pose", "trunk_lean_deg", "facing", "frame_index", "pose_ms", "cue", "activity")
+
+#: The files a session writes; an --out folder holding any of them is refused.
+SESSION_FILES = ("summary.json", "frames.csv", "strides.csv", "landmarks.npz")
+
+#: A session counts as running with this much running time and this many strides.
+MIN_RUNNING_S = 5.0
+MIN_RUNNING_STRIDES = 4
+#: A gap between two frames counts as running time up to this long (dropped frames do, a stall does not).
+MAX_FRAME_GAP_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRow:
+    """What one processed frame leaves in the record (slots: a 10-minute run keeps 18,000)."""
+
+    t: float
+    has_pose: bool
+    trunk_lean_deg: float | None
+    facing: str | None
+    frame_index: int
+    pose_ms: float
+    cue_id: str | None
+    activity: str = "absent"
+
+
+def percentiles(values: list[float]) -> dict[str, float] | None:
+    """Median, p10 and p90 of `values` (None when empty), rounded for reading."""
+    if not values:
+        return None
+    p10, median, p90 = np.percentile(values, [10, 50, 90])
+    return {"median": round(float(median), 2), "p10": round(float(p10), 2), "p90": round(float(p90), 2)}
+
+
+def running_seconds(rows: Sequence[FrameRow]) -> float:
+    """Time spent running, from the frames' timestamps (whatever the nominal fps, and with
+    dropped frames): a running frame counts until the next frame (at most `MAX_FRAME_GAP_S`),
+    the last frame for the median interval."""
+    t = np.array([r.t for r in rows], dtype=float)
+    if t.size == 0:
+        return 0.0
+    gaps = np.diff(t)
+    last = float(np.median(gaps)) if gaps.size else 0.0
+    gaps = np.clip(np.append(gaps, last), 0.0, MAX_FRAME_GAP_S)
+    running = np.array([r.activity == "running" for r in rows])
+    return float(gaps[running].sum())
+
+
+@dataclass
+class SessionRecord:
+    """Collects a session as it runs; `write(out_dir)` saves it."""
+
+    source: str
+    fps: float
+    rows: list[FrameRow] = field(default_factory=list)
+    cues: list[Cue] = field(default_factory=list)
+    facing: str | None = None
+    wall_s: float = 0.0
+    frames_dropped: int = 0
+    strides: list[StrideMetrics] = field(default_factory=list)
+    extras: dict = field(default_factory=dict)
+    landmarks: LandmarkLog | None = None
+    #: Capture → on screen, ms, for each frame shown (compact: a long live run keeps 8 bytes a frame).
+    latency_ms: array = field(default_factory=lambda: array("d"))
+    started_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
+
+    def add(self, row: FrameRow, cue: Cue | None, strides: list[StrideMetrics] = ()) -> None:
+        """Record one processed frame, the cue spoken at it and the strides it ended."""
+        self.rows.append(row)
+        self.strides.extend(strides)
+        if cue is not None:
+            self.cues.append(cue)
+        if row.facing is not None:
+            self.facing = row.facing
+
+    def add_timing(self, latency_ms: float | None) -> None:
+        """Record a frame's capture-to-screen latency (None: it was not shown)."""
+        if latency_ms is not None:
+            self.latency_ms.append(latency_ms)
+
+    @property
+    def running(self) -> bool:
+        """True when the session holds enough running to report running metrics."""
+        return running_seconds(self.rows) >= MIN_RUNNING_S and len(self.strides) >= MIN_RUNNING_STRIDES
+
+    def running_summary(self) -> dict:
+        """The gait part of summary.json (empty values when the session is not running)."""
+        values = session_values(self.strides) if self.running else {}
+        cadence = values.get("cadence_spm")
+        return {
+            "running": self.running,
+            "cadence_spm": cadence["median"] if cadence else None,
+            "strides": len(self.strides) if self.running else 0,
+            "hip_extension_deg": values.get("thigh_extension_deg"),
+            "stride_values": values,
+        }
+
+    def summary(self) -> dict:
+        """The summary.json document."""
+        leans = [r.trunk_lean_deg for r in self.rows if r.trunk_lean_deg is not None]
+        pose_ms = [r.pose_ms for r in self.rows]
+        duration = self.rows[-1].t - self.rows[0].t + 1.0 / self.fps if self.rows else 0.0
+        return {
+            "source": self.source,
+            "started_at": self.started_at,
+            "frames": len(self.rows),
+            "frames_with_pose": sum(r.has_pose for r in self.rows),
+            "fps": round(self.fps, 3),
+            "duration_s": round(duration, 3),
+            "facing": self.facing,
+            "trunk_lean_deg": percentiles(leans),
+            "cues": [
+                {"t": round(c.t, 3), "id": c.id, "text": c.text, "spoken": c.spoken, "reason": c.reason}
+                for c in self.cues
+            ],
+            "timing": {
+                "pose_ms_p50": round(float(np.median(pose_ms)), 2) if pose_ms else None,
+                "pose_ms_p95": round(float(np.percentile(pose_ms, 95)), 2) if pose_ms else None,
+                "loop_fps": round(len(self.rows) / self.wall_s, 2) if self.wall_s > 0 else None,
+                "frames_dropped": self.frames_dropped,
+                "latency_ms_p50": round(float(np.median(self.latency_ms)), 2) if self.latency_ms else None,
+                "latency_ms_p95": round(float(np.percentile(self.latency_ms, 95)), 2) if self.latency_ms else None,
+            },
+            **self.running_summary(),
+            **self.extras,
+        }
+
+    def write(self, out_dir: Path) -> None:
+        """Write summary.json and frames.csv into `out_dir` (which must be new or empty of them)."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_frames_csv(out_dir / "frames.csv", self.rows)
+        write_strides_csv(out_dir / "strides.csv", self.strides)
+        if self.landmarks is not None:
+            self.landmarks.save(out_dir / "landmarks.npz")
+        (out_dir / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
+
+
+def write_frames_csv(path: Path, rows: list[FrameRow]) -> None:
+    """One line per processed frame; empty trunk lean where there was none."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(FRAME_COLUMNS)
+        for r in rows:
+            lean = "" if r.trunk_lean_deg is None or math.isnan(r.trunk_lean_deg) else f"{r.trunk_lean_deg:.3f}"
+            writer.writerow(
+                (f"{r.t:.4f}", int(r.has_pose), lean, r.facing or "", r.frame_index, f"{r.pose_ms:.2f}",
+                 r.cue_id or "", r.activity)
+            )
+
+
+def write_strides_csv(path: Path, strides: list[StrideMetrics]) -> None:
+    """One line per stride measured while running (a header only when there were none)."""
+    rows = [s.as_row() for s in strides]
+    columns = list(rows[0]) if rows else list(StrideMetrics.__dataclass_fields__)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def prepare_out_dir(requested: Path | None, data_dir: Path) -> Path:
+    """The folder a session writes to; never one that already holds a session.
+
+    Without `requested`, a new timestamped folder under `data_dir/sessions`.
+    """
+    if requested is None:
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        candidate = data_dir / "sessions" / stamp
+        n = 1
+        while candidate.exists():
+            n += 1
+            candidate = data_dir / "sessions" / f"{stamp}_{n}"
+        return candidate
+    if requested.exists() and not requested.is_dir():
+        raise UserError(f"--out {requested} is a file, not a folder — give a folder path")
+    taken = [name for name in SESSION_FILES if (requested / name).exists()]
+    if taken:
+        raise UserError(
+            f"--out {requested} already holds a session ({', '.join(taken)}) — "
+            "choose a new folder so nothing recorded is overwritten"
+        )
+    return requested

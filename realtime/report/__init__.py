@@ -1,0 +1,1 @@
+"""The after-run report: facts from the session, plots, the HTML page."""

@@ -1,0 +1,1 @@
+"""Where frames come from: cameras, video files, streams and the demo's rendered runner."""

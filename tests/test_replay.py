@@ -118,16 +118,48 @@ def test_the_outline_travels_in_the_landmark_stream(analysed):
 
 
 def test_the_rib_cage_way_alone_finds_the_arch(analysed, tmp_path):
-    """Replayed with `ribs_down` reading the outline only (no trunk lean): it speaks in the
-    arched half, after a calibration on the first 8 s."""
+    """Replayed with `ribs_down` reading the outline only (no trunk lean), after a calibration
+    on the first 8 s: it never speaks before the arch, and the rule's two conditions (against
+    the calibration strides' medians) hold on far more strides in the arched half than before.
+
+    Whether four strides in a row meet them is left open: the outline's stride-to-stride
+    spread (p10..p90 about 9°, i.e. σ ≈ 3.4°, test_rib_cage) is of the order of the 4°
+    margins, so the first cue's time moves with the model's numerics from machine to machine
+    (17.3 s on one, none on another); the share of strides does not.
+    """
     rules = tmp_path / "rib_cage_only.toml"
     rules.write_text(RIB_CAGE_ONLY)
     result = run_cli("analyze", "--landmarks", analysed / "landmarks.npz", "--rules", rules,
                      "--calibration-s", "8", "--out", tmp_path / "s")
     assert result.returncode == 0, result.stderr
     cues = json.loads((tmp_path / "s" / "summary.json").read_text())["cues"]
-    assert cues and all(c["t"] > ARCH_START_S for c in cues)  # measured 17.3 s
-    assert "thorax_pelvis_deg" in cues[0]["reason"] and "pelvic_deg" in cues[0]["reason"]
+    assert all(c["t"] > ARCH_START_S for c in cues)
+    assert all("thorax_pelvis_deg" in c["reason"] and "pelvic_deg" in c["reason"] for c in cues)
+    before, arched = outline_rule_shares(stride_rows(tmp_path / "s"), calibration_s=8.0)
+    # Measured 1 of 25 strides before, 18 of 24 arched. With the 8° bend measured as a 5–7°
+    # shift and σ ≈ 3.4° per measure, each 4° condition holds on about 0.6–0.8 of the arched
+    # strides (both: 0.4–0.6) and on about 0.1 before (both: a few %).
+    assert arched >= 0.25 and arched >= 3 * before
+
+
+def outline_rule_shares(rows: list[dict], calibration_s: float) -> tuple[float, float]:
+    """The share of strides before the arch, and well inside it, on which RIB_CAGE_ONLY's
+    conditions hold against the medians of the strides in the calibration window."""
+    def num(row, key):
+        return float(row[key]) if row[key] else None
+
+    clear = [r for r in rows if (num(r, "rib_cage_quality") or 0.0) > 0.3
+             and r["thorax_pelvis_deg"] and r["pelvic_deg"]]
+    calibration = [r for r in clear if num(r, "t_contact") < calibration_s]
+    opening = float(np.median([num(r, "thorax_pelvis_deg") for r in calibration]))
+    pelvis = float(np.median([num(r, "pelvic_deg") for r in calibration]))
+
+    def share(keep) -> float:
+        picked = [r for r in clear if keep(num(r, "t_contact"))]
+        hits = [num(r, "thorax_pelvis_deg") > opening + 4.0 and num(r, "pelvic_deg") < pelvis - 4.0 for r in picked]
+        return sum(hits) / len(hits)
+
+    return share(lambda t: t < ARCH_START_S), share(lambda t: t >= ARCH_START_S + 0.5)
 
 
 def test_the_rib_cage_way_is_silent_on_normal_running(clips_dir, tmp_path):

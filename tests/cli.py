@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 
-def run_cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """`python -m realtime.apps.cli ARGS` with the given extra environment."""
+def run_cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 300,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`python -m realtime.apps.cli ARGS` with the given extra environment (in `cwd`: `-m`
+    puts the working folder first on the import path)."""
     full_env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "realtime.apps.cli", *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, env=full_env,
+        capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd,
     )
 
 

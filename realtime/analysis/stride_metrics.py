@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Sequence, get_args, get_type_hints
 
 import numpy as np
 
@@ -43,34 +43,6 @@ AFTER_TOE_OFF = 0.15  # the extension peak is sought up to toe-off + this fracti
 MIN_POSE_FRAMES = 5  # fewer pose frames in a stride: no metrics
 MIN_QUALITY = 0.5  # fewer than this share of the stride's frames with a pose: no metrics
 MIN_COUPLING_RANGE_DEG = 3.0  # thigh travel needed in late stance for a coupling slope
-
-#: The numeric per-stride metrics (StrideMetrics fields) that `session_values` summarises.
-METRICS: tuple[str, ...] = (
-    "cadence_spm",
-    "contact_time_s",
-    "trunk_lean_midstance_deg",
-    "thigh_extension_deg",
-    "trunk_back_excursion_deg",
-    "extension_coupling",
-    "shank_angle_contact_deg",
-    "foot_ahead_of_hip",
-    "vertical_oscillation",
-    "thorax_pelvis_deg",
-    "pelvic_deg",
-    "lumbar_arch",
-    "rib_flare",
-    "rib_cage_quality",
-)
-
-#: Decimal places per field in `StrideMetrics.as_row`.
-_ROUND: dict[str, int] = {
-    "t_contact": 3, "t_toe_off": 3, "t_next_contact": 3, "cadence_spm": 1,
-    "contact_time_s": 3, "trunk_lean_midstance_deg": 2, "thigh_extension_deg": 2,
-    "trunk_back_excursion_deg": 2, "extension_coupling": 3, "shank_angle_contact_deg": 2,
-    "foot_ahead_of_hip": 3, "vertical_oscillation": 4, "quality": 3,
-    "thorax_pelvis_deg": 2, "pelvic_deg": 2, "lumbar_arch": 4, "rib_flare": 4, "rib_cage_quality": 3,
-}
-
 
 def _round(value: Any, places: int) -> Any:
     if value is None or not isinstance(value, float):
@@ -213,8 +185,43 @@ class FrameBuffer:
 
 
 @dataclass(frozen=True)
+class MetricSpec:
+    """One row of the stride table: a `StrideMetrics` field and how it is written and read."""
+
+    name: str
+    words: str
+    unit: str
+    decimals: int
+    sql_type: str
+    summarised: bool  # a metric (session summary, calibration, cue rules) or an event
+
+
+def metric(words: str, unit: str = "", decimals: int = 3, **kwargs: Any) -> Any:
+    """A `StrideMetrics` field that is a stride metric (summarised, calibrated, cue-able)."""
+    return field(metadata={"words": words, "unit": unit, "decimals": decimals, "summarised": True}, **kwargs)
+
+
+def event(words: str, unit: str = "", decimals: int = 3, **kwargs: Any) -> Any:
+    """A `StrideMetrics` field kept per stride only (the leg, its times, its pose share)."""
+    return field(metadata={"words": words, "unit": unit, "decimals": decimals, "summarised": False}, **kwargs)
+
+
+def sql_type_of(hint: Any) -> str:
+    """The SQL type of a field's type hint: bool INTEGER, float REAL, else TEXT."""
+    if hint is bool:
+        return "INTEGER"
+    return "REAL" if float in (get_args(hint) or (hint,)) else "TEXT"
+
+
+@dataclass(frozen=True)
 class StrideMetrics:
-    """One stride's metrics (None where the frames did not allow a value).
+    """One stride's metrics (None where the frames did not allow a value): the one table of
+    stride metrics. Each field's `metric(...)` or `event(...)` entry gives how it reads in
+    words, its unit, its decimals in strides.csv; its type hint gives the store's SQL type
+    (`STRIDE_TABLE`). A `metric` is summarised per session, calibrated and may be read by a
+    cue rule; an `event` is kept per stride only. Adding a metric is one field here plus its
+    computation in `measure_stride`: strides.csv, the store (a column added on open), the
+    report's words and the rules' validation follow from this table.
 
     Attributes:
         leg, near: the stride's leg and whether it is the camera-side leg.
@@ -239,35 +246,47 @@ class StrideMetrics:
             None when the outline was not measured.
     """
 
-    leg: Leg
-    near: bool
-    t_contact: float
-    t_toe_off: float | None
-    t_next_contact: float
-    cadence_spm: float
-    contact_time_s: float | None
-    trunk_lean_midstance_deg: float | None
-    thigh_extension_deg: float | None
-    trunk_back_excursion_deg: float | None
-    extension_coupling: float | None
-    shank_angle_contact_deg: float | None
-    foot_ahead_of_hip: float | None
-    vertical_oscillation: float | None
-    quality: float
-    thorax_pelvis_deg: float | None = None
-    pelvic_deg: float | None = None
-    lumbar_arch: float | None = None
-    rib_flare: float | None = None
-    rib_cage_quality: float | None = None
+    leg: Leg = event("leg")
+    near: bool = event("camera-side leg")
+    t_contact: float = event("contact", " s", 3)
+    t_toe_off: float | None = event("toe-off", " s", 3)
+    t_next_contact: float = event("next contact", " s", 3)
+    cadence_spm: float = metric("cadence", " steps/min", 1)
+    contact_time_s: float | None = metric("contact time", " s", 3)
+    trunk_lean_midstance_deg: float | None = metric("trunk lean at midstance", "°", 2)
+    thigh_extension_deg: float | None = metric("thigh angle at toe-off", "°", 2)
+    trunk_back_excursion_deg: float | None = metric("trunk tipping back", "°", 2)
+    extension_coupling: float | None = metric("trunk–thigh coupling", "", 3)
+    shank_angle_contact_deg: float | None = metric("shank angle at contact", "°", 2)
+    foot_ahead_of_hip: float | None = metric("foot ahead of hip", "", 3)
+    vertical_oscillation: float | None = metric("vertical oscillation", "", 4)
+    quality: float = event("frames with a pose", "", 3)
+    thorax_pelvis_deg: float | None = metric("thorax–pelvis angle", "°", 2, default=None)
+    pelvic_deg: float | None = metric("pelvic line", "°", 2, default=None)
+    lumbar_arch: float | None = metric("lumbar arch", "", 4, default=None)
+    rib_flare: float | None = metric("rib flare", "", 4, default=None)
+    rib_cage_quality: float | None = metric("clear outline", "", 3, default=None)
 
     def as_row(self) -> dict[str, Any]:
         """One CSV row: every field, floats rounded, None (empty cell) where unknown."""
-        return {k: _round(v, _ROUND.get(k, 3)) for k, v in asdict(self).items()}
+        return {k: _round(v, COLUMN_DECIMALS[k]) for k, v in asdict(self).items()}
 
     @classmethod
     def columns(cls) -> list[str]:
         """CSV header, in field order."""
         return [f.name for f in fields(cls)]
+
+
+#: The stride table, in strides.csv's column order, read off `StrideMetrics`.
+STRIDE_TABLE: tuple[MetricSpec, ...] = tuple(
+    MetricSpec(f.name, f.metadata["words"], f.metadata["unit"], f.metadata["decimals"],
+               sql_type_of(get_type_hints(StrideMetrics)[f.name]), f.metadata["summarised"])
+    for f in fields(StrideMetrics)
+)
+#: The stride metrics `session_values` summarises, the calibration learns and a cue rule may read.
+METRICS: tuple[str, ...] = tuple(m.name for m in STRIDE_TABLE if m.summarised)
+#: Decimal places of each strides.csv column (`StrideMetrics.as_row`).
+COLUMN_DECIMALS: dict[str, int] = {m.name: m.decimals for m in STRIDE_TABLE}
 
 
 def _finite_or_none(value: float) -> float | None:

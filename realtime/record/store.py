@@ -20,12 +20,12 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
-from realtime.analysis.stride_metrics import StrideMetrics
+from realtime.analysis.stride_metrics import STRIDE_TABLE
 from realtime.core.errors import UserError
 
 log = logging.getLogger("ribsdown")
@@ -35,21 +35,18 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 FOLDER_STAMP = "%Y-%m-%d_%H-%M-%S"  # the default session folder name (session.prepare_out_dir)
 
 
-def _sql_type(hint: Any) -> str:
-    """The SQL type of a `StrideMetrics` field's type hint: bool INTEGER, float REAL, else TEXT."""
-    if hint is bool:
-        return "INTEGER"
-    return "REAL" if float in (get_args(hint) or (hint,)) else "TEXT"
-
-
-#: The strides.csv columns kept per stride, in order, with their SQL types: every
-#: `StrideMetrics` field (the columns of strides.csv), so the two can never drift apart.
-STRIDE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
-    (f.name, _sql_type(hint)) for f, hint in zip(fields(StrideMetrics), get_type_hints(StrideMetrics).values())
-)
+#: The strides.csv columns kept per stride, in order, with their SQL types: the stride
+#: table (`StrideMetrics`), so the two can never drift apart.
+STRIDE_COLUMNS: tuple[tuple[str, str], ...] = tuple((m.name, m.sql_type) for m in STRIDE_TABLE)
 
 #: The strides table of schema 1 (frozen: later columns are added by `_add_stride_columns`).
-_FIRST_STRIDE_COLUMNS: tuple[tuple[str, str], ...] = STRIDE_COLUMNS[:15]
+_FIRST_STRIDE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("leg", "TEXT"), ("near", "INTEGER"), ("t_contact", "REAL"), ("t_toe_off", "REAL"),
+    ("t_next_contact", "REAL"), ("cadence_spm", "REAL"), ("contact_time_s", "REAL"),
+    ("trunk_lean_midstance_deg", "REAL"), ("thigh_extension_deg", "REAL"), ("trunk_back_excursion_deg", "REAL"),
+    ("extension_coupling", "REAL"), ("shank_angle_contact_deg", "REAL"), ("foot_ahead_of_hip", "REAL"),
+    ("vertical_oscillation", "REAL"), ("quality", "REAL"),
+)
 
 
 def _fill_hip_extension(conn: sqlite3.Connection) -> None:

@@ -21,29 +21,14 @@ import numpy as np
 
 from cues.engine import judge_ways
 from cues.rules import CueRule, RuleSet, Way, good_band
+from realtime.analysis.stride_metrics import STRIDE_TABLE
 
 LEAN_METRIC = "trunk_lean_midstance_deg"
 DEFAULT_BAND = (0.0, 15.0)
 
-#: How each stride metric reads in a sentence.
-METRIC_WORDS: dict[str, str] = {
-    "trunk_lean_midstance_deg": "trunk lean at midstance",
-    "thigh_extension_deg": "thigh angle at toe-off",
-    "trunk_back_excursion_deg": "trunk tipping back",
-    "extension_coupling": "trunk–thigh coupling",
-    "shank_angle_contact_deg": "shank angle at contact",
-    "cadence_spm": "cadence",
-    "contact_time_s": "contact time",
-    "foot_ahead_of_hip": "foot ahead of hip",
-    "vertical_oscillation": "vertical oscillation",
-    "thorax_pelvis_deg": "thorax–pelvis angle",
-    "pelvic_deg": "pelvic line",
-    "lumbar_arch": "lumbar arch",
-    "rib_flare": "rib flare",
-    "rib_cage_quality": "clear outline",
-}
-_UNITS = {"cadence_spm": " steps/min", "contact_time_s": " s", "extension_coupling": "", "foot_ahead_of_hip": "",
-          "vertical_oscillation": "", "lumbar_arch": "", "rib_flare": "", "rib_cage_quality": ""}
+#: How each stride metric reads in a sentence, and its unit after a number (the stride table).
+METRIC_WORDS: dict[str, str] = {m.name: m.words for m in STRIDE_TABLE if m.summarised}
+_UNITS: dict[str, str] = {m.name: m.unit for m in STRIDE_TABLE}
 
 
 @dataclass(frozen=True)
@@ -99,11 +84,11 @@ def humanise(reason: str) -> str:
 
 
 def _edge(value: float, metric: str) -> str:
-    return (f"{value:g}°" if metric.endswith("_deg") else f"{value:g}{_UNITS.get(metric, '')}").replace("-", "\u2212")
+    return f"{value:g}{_UNITS.get(metric, '')}".replace("-", "\u2212")
 
 
 def _number(value: float, metric: str) -> str:
-    if metric.endswith("_deg"):
+    if _UNITS.get(metric) == "°":
         return f"{value:+.1f}°".replace("-", "\u2212")
     return f"{value:.3g}{_UNITS.get(metric, '')}"
 

@@ -1,4 +1,4 @@
-"""Issue #8: `analyze` on every core (realtime/pipeline/parallel.py); the live loop's timing, drawing
+"""`analyze` on every core (realtime/pipeline/parallel.py); the live loop's timing, drawing
 and memory.
 
 The parallel model pass must give what one process gives: the same scene samples as
@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from realtime.analysis.camera_roll import RollEstimate, RollTracker
-from realtime.analysis.frame import FrameAnalyzer, camera_roll
+from realtime.analysis import camera_roll
+from realtime.analysis.frame import FrameAnalyzer
 from realtime.analysis import frame as analysis
 from realtime.analysis.rib_cage import PACKED_SIZE
 from realtime.core.pose import N_LANDMARKS

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Callable
+from itertools import chain
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pygame
 
 from realtime.core.errors import SourceError
+from realtime.models.pose_model import PoseModel
 from realtime.outputs.digest import SessionDigest, digest
 from realtime.outputs.end_screen import draw_end_screen
 from realtime.outputs.layers import ScreenOutput, VoiceOutput
@@ -28,9 +30,11 @@ from realtime.pipeline.estimate_ahead import EstimateAhead
 from realtime.pipeline.loop import (
     Coach,
     Estimated,
-    Estimator,
     FrameResult,
+    Output,
+    Pipeline,
     estimate_frame,
+    run_estimated,
 )
 from realtime.record.session import SessionRecord
 from realtime.sources.capture import Frame, FrameSource
@@ -74,8 +78,18 @@ def draw_attract(canvas: pygame.Surface, image_bgr: np.ndarray | None, font, not
     return canvas
 
 
+@dataclass(frozen=True)
+class Watch:
+    """An output of the session loop that ends the session when `stop(result)` says so."""
+
+    stop: Callable[[FrameResult], bool]
+
+    def handle(self, result: FrameResult) -> bool:
+        return not self.stop(result)
+
+
 class Kiosk:
-    """Runs forever (or `duration_s` of kiosk time) over a camera that may come and go.
+    """A session-lifecycle driver over the session loop (`run_estimated`): runs forever (or `duration_s` of kiosk time) over a camera that may come and go.
 
     `open_source()` returns a source, raises SourceError while the camera is
     unplugged (the kiosk waits and tries again), or returns None when no source will
@@ -85,7 +99,7 @@ class Kiosk:
     def __init__(
         self,
         open_source: Callable[[], FrameSource | None],
-        estimator: Estimator,
+        estimator: PoseModel,
         make_coach: Callable[[tuple[int, int]], Coach],
         screen: Screen,
         player: VoicePlayer | None = None,
@@ -102,7 +116,6 @@ class Kiosk:
         self._now = 0.0
         self._seen_since: float | None = None
         self._last_seen: float | None = None
-        self._session: tuple[Coach, SessionRecord, ScreenOutput, VoiceOutput | None] | None = None
         self._ended_at: float | None = None
         self._quit = False
         self._fps = 30.0  # the connected camera's
@@ -115,9 +128,7 @@ class Kiosk:
                 break
             with source:
                 self._serve(source, duration_s)
-            self._end_session("camera lost")
             self._clock_offset = self._now + 1.0 / max(source.fps, 1.0)
-        self._end_session("kiosk stopped")
         return self.sessions
 
     def _connect(self) -> FrameSource | None:
@@ -131,37 +142,63 @@ class Kiosk:
         return None
 
     def _serve(self, source: FrameSource, duration_s: float | None) -> None:
+        """Watch the camera: idle (attract or end screen) until a person has been in view
+        for `start_after_s`, then one session through the session loop, and so on."""
         self._fps = source.fps
         try:
             with EstimateAhead(source, partial(estimate_frame, self.estimator)) as ahead:  # the model one frame ahead
-                for estimated in ahead:
-                    self._now = self._clock_offset + estimated.frame.t
-                    self._step(estimated)
+                frames = self._on_kiosk_clock(ahead)
+                for estimated in frames:
+                    self._track_presence(estimated.raw is not None)
+                    if self._seen_since is not None and self._now - self._seen_since >= self.times.start_after_s:
+                        self._run_session(estimated, chain([estimated], frames), duration_s, ahead.waiting)
+                    else:
+                        self._idle(estimated.frame)
                     if self._quit or (duration_s is not None and self._now >= duration_s):
                         return
         except SourceError as err:
             log.warning("camera failed mid-run (%s); reconnecting", err)
 
-    def _step(self, estimated: Estimated) -> None:
-        frame, raw = estimated.frame, estimated.raw
-        self._track_presence(raw is not None)
-        if self._session is None and self._seen_since is not None and self._now - self._seen_since >= self.times.start_after_s:
-            self._start_session(frame)
-        if self._session is None:
-            self._idle(frame)
-            return
-        coach, record, shown, voice = self._session
-        step = coach.step(self._now, frame.image, raw)
-        result = FrameResult(
-            Frame(frame.image, self._now, frame.index, frame.captured_at), step.analysis, step.cue, step.banner,
-            estimated.pose_ms,
-        )
-        record.add(result.row(), result.cue, result.analysis.strides)
-        if voice is not None:
-            voice.handle(result)
+    def _on_kiosk_clock(self, frames: Iterable[Estimated]) -> Iterator[Estimated]:
+        """The frames with their times on the kiosk's clock (joined across reconnections)."""
+        for estimated in frames:
+            self._now = self._clock_offset + estimated.frame.t
+            f = estimated.frame
+            yield replace(estimated, frame=Frame(f.image, self._now, f.index, f.captured_at))
+
+    def _run_session(self, first: Estimated, frames: Iterable[Estimated], duration_s: float | None,
+                     newer_waiting: Callable[[], bool]) -> None:
+        """One runner's session: a fresh coach, the session loop with the voice, the screen and
+        a watch on the runner, until they leave, the kiosk quits or its time is up."""
+        h, w = first.frame.image.shape[:2]
+        coach = self.make_coach((w, h))
+        record = SessionRecord(source="kiosk", fps=self._fps)  # running time comes from the frames' times
+        shown = ScreenOutput(self.screen, self.player, rules=coach.engine.rules)
+        outputs: list[Output] = [Watch(self._runner_gone)]
+        if self.player is not None:
+            outputs.append(VoiceOutput(self.player))
+        outputs.append(Watch(lambda result: self._quit_asked(shown, result)))
+        log.info("kiosk: session %d started at %.1f s", len(self.sessions) + 1, self._now)
+        left = None if duration_s is None else duration_s - self._now
+        why = "camera lost"
+        try:
+            run_estimated(frames, Pipeline(self.estimator, coach), record, outputs, left, newer_waiting=newer_waiting)
+            why = ("runner left" if self._runner_has_left() else "kiosk stopped" if self._quit
+                   else "time up" if duration_s is not None and self._now >= duration_s else "camera lost")
+        finally:
+            self._end_session(record, shown, why)
+
+    def _runner_gone(self, result: FrameResult) -> bool:
+        """Presence, frame by frame: True once nobody has been seen for `end_after_s`."""
+        self._track_presence(result.raw is not None)
+        return self._runner_has_left()
+
+    def _runner_has_left(self) -> bool:
+        return self._last_seen is not None and self._now - self._last_seen >= self.times.end_after_s
+
+    def _quit_asked(self, shown: ScreenOutput, result: FrameResult) -> bool:
         self._quit = not shown.handle(result)
-        if self._last_seen is not None and self._now - self._last_seen >= self.times.end_after_s:
-            self._end_session("runner left")
+        return self._quit
 
     def _track_presence(self, seen: bool) -> None:
         if seen:
@@ -170,20 +207,7 @@ class Kiosk:
         elif self._last_seen is None or self._now - self._last_seen > 0.5:
             self._seen_since = None
 
-    def _start_session(self, frame: Frame) -> None:
-        h, w = frame.image.shape[:2]
-        coach = self.make_coach((w, h))
-        record = SessionRecord(source="kiosk", fps=self._fps)  # running time comes from the frames' times
-        voice = VoiceOutput(self.player) if self.player is not None else None
-        self._session = (coach, record, ScreenOutput(self.screen, self.player, rules=coach.engine.rules), voice)
-        self._ended_at = None
-        log.info("kiosk: session %d started at %.1f s", len(self.sessions) + 1, self._now)
-
-    def _end_session(self, why: str) -> None:
-        if self._session is None:
-            return
-        _, record, shown, _ = self._session
-        self._session = None
+    def _end_session(self, record: SessionRecord, shown: ScreenOutput, why: str) -> None:
         if not record.rows:
             return
         d = digest(record, shown.lean_band)

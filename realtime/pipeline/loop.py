@@ -16,6 +16,7 @@ from realtime.analysis.frame import FrameAnalysis, FrameAnalyzer, Scene
 from realtime.analysis.posture import PostureSample
 from realtime.analysis.rib_cage import rib_cage_summary
 from realtime.core.pose import Pose
+from realtime.models.pose_model import PoseModel
 from realtime.pipeline.estimate_ahead import EstimateAhead
 from realtime.record.session import FrameRow, SessionRecord
 
@@ -88,14 +89,6 @@ def frame_row(frame_index: int, analysis: FrameAnalysis, cue: Cue | None, pose_m
     )
 
 
-class Estimator(Protocol):
-    """Anything that turns an image into a pose (the MediaPipe model in practice)."""
-
-    last_ms: float
-
-    def estimate(self, image_bgr, t: float) -> Pose | None: ...
-
-
 class Output(Protocol):
     """A side effect fed every processed frame; returns False to stop the session."""
 
@@ -159,7 +152,7 @@ class Estimated:
     pose_done_at: float
 
 
-def estimate_frame(estimator: Estimator, frame: Frame) -> Estimated:
+def estimate_frame(estimator: PoseModel, frame: Frame) -> Estimated:
     """Run the model on one frame: its raw pose, the model's time, when it was done."""
     raw = estimator.estimate(frame.image, frame.t)
     return Estimated(frame, raw, estimator.last_ms, time.monotonic())
@@ -168,7 +161,7 @@ def estimate_frame(estimator: Estimator, frame: Frame) -> Estimated:
 class Pipeline:
     """The model plus the coach: `process(frame) -> FrameResult`."""
 
-    def __init__(self, estimator: Estimator, coach: Coach) -> None:
+    def __init__(self, estimator: PoseModel, coach: Coach) -> None:
         self.estimator = estimator
         self.coach = coach
 
@@ -203,20 +196,41 @@ def run_session(
     """Process frames until the source ends, `duration_s` passes or an output says stop.
 
     The model runs one frame ahead on its own thread (`EstimateAhead`); the coach, the
-    record and the outputs run here, in frame order.
+    record and the outputs run here, in frame order (`run_estimated`).
+    """
+    ahead = EstimateAhead(frames, pipeline.estimate)
+    try:
+        return run_estimated(ahead, pipeline, record, outputs, duration_s, on_frame, ahead.waiting)
+    finally:
+        ahead.close()
+
+
+def run_estimated(
+    estimated_frames: Iterable[Estimated],
+    pipeline: Pipeline,
+    record: SessionRecord,
+    outputs: Iterable[Output] = (),
+    duration_s: float | None = None,
+    on_frame: Callable[[FrameResult], None] | None = None,
+    newer_waiting: Callable[[], bool] = lambda: False,
+) -> SessionRecord:
+    """The one session loop, over frames the model has already seen: the coach decides, the
+    record keeps the frame, every output handles it. Used by `run_session` (run, demo,
+    analyze --record) and by the kiosk, which runs one session per runner over its camera's
+    stream. Stops when the frames end, `duration_s` passes or an output says stop; the
+    frames not taken stay in `estimated_frames`.
     """
     outputs = list(outputs)
     start = time.perf_counter()
     first_t: float | None = None
-    ahead = EstimateAhead(frames, pipeline.estimate)
     try:
-        for estimated in ahead:
+        for estimated in estimated_frames:
             frame = estimated.frame
             first_t = frame.t if first_t is None else first_t
             if duration_s is not None and frame.t - first_t >= duration_s:
                 break
             result = pipeline.decide(estimated)
-            if ahead.waiting():
+            if newer_waiting():
                 result = replace(result, superseded=True)
             record.add(result.row(), result.cue, result.analysis.strides)
             if record.landmarks is not None:
@@ -229,7 +243,6 @@ def run_session(
             if not carry_on:
                 break
     finally:
-        ahead.close()
         record.wall_s = time.perf_counter() - start
         record.extras = pipeline.session_extras()
     return record

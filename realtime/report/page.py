@@ -25,6 +25,7 @@ import numpy as np
 from cues.rules import RuleSet, load_rules, rules_from_table
 from realtime.core.errors import UserError
 from realtime.record.store import read_strides, read_summary, started_at, stride_dict
+from realtime.report import plots
 from realtime.report.facts import (
     LEAN_METRIC,
     Segment,
@@ -41,7 +42,6 @@ from realtime.report.facts import (
     story,
     stride_faults,
 )
-from realtime.report import plots
 
 if TYPE_CHECKING:
     from realtime.record.store import SessionStore

@@ -20,7 +20,7 @@ from realtime.sources.synthetic import RunnerSpec, clean_landmarks, generate
 
 
 class KnownPoseEstimator:
-    """An `Estimator` that returns precomputed poses: frame `round(t * fps)`'s, or None."""
+    """A `PoseModel` (realtime.models.pose_model) that returns precomputed poses: frame `round(t * fps)`'s, or None."""
 
     def __init__(self, poses: Sequence[Pose | None], fps: float) -> None:
         self.poses = poses

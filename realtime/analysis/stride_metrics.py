@@ -44,6 +44,7 @@ MIN_POSE_FRAMES = 5  # fewer pose frames in a stride: no metrics
 MIN_QUALITY = 0.5  # fewer than this share of the stride's frames with a pose: no metrics
 MIN_COUPLING_RANGE_DEG = 3.0  # thigh travel needed in late stance for a coupling slope
 
+
 def _round(value: Any, places: int) -> Any:
     if value is None or not isinstance(value, float):
         return value
@@ -196,14 +197,18 @@ class MetricSpec:
     summarised: bool  # a metric (session summary, calibration, cue rules) or an event
 
 
+def _table_field(summarised: bool, words: str, unit: str, decimals: int, **kwargs: Any) -> Any:
+    return field(metadata={"words": words, "unit": unit, "decimals": decimals, "summarised": summarised}, **kwargs)
+
+
 def metric(words: str, unit: str = "", decimals: int = 3, **kwargs: Any) -> Any:
     """A `StrideMetrics` field that is a stride metric (summarised, calibrated, cue-able)."""
-    return field(metadata={"words": words, "unit": unit, "decimals": decimals, "summarised": True}, **kwargs)
+    return _table_field(True, words, unit, decimals, **kwargs)
 
 
 def event(words: str, unit: str = "", decimals: int = 3, **kwargs: Any) -> Any:
     """A `StrideMetrics` field kept per stride only (the leg, its times, its pose share)."""
-    return field(metadata={"words": words, "unit": unit, "decimals": decimals, "summarised": False}, **kwargs)
+    return _table_field(False, words, unit, decimals, **kwargs)
 
 
 def sql_type_of(hint: Any) -> str:
@@ -278,11 +283,16 @@ class StrideMetrics:
 
 
 #: The stride table, in strides.csv's column order, read off `StrideMetrics`.
-STRIDE_TABLE: tuple[MetricSpec, ...] = tuple(
-    MetricSpec(f.name, f.metadata["words"], f.metadata["unit"], f.metadata["decimals"],
-               sql_type_of(get_type_hints(StrideMetrics)[f.name]), f.metadata["summarised"])
-    for f in fields(StrideMetrics)
-)
+def _stride_table() -> tuple[MetricSpec, ...]:
+    hints = get_type_hints(StrideMetrics)
+    return tuple(
+        MetricSpec(f.name, f.metadata["words"], f.metadata["unit"], f.metadata["decimals"], sql_type_of(hints[f.name]),
+                   f.metadata["summarised"])
+        for f in fields(StrideMetrics)
+    )
+
+
+STRIDE_TABLE: tuple[MetricSpec, ...] = _stride_table()
 #: The stride metrics `session_values` summarises, the calibration learns and a cue rule may read.
 METRICS: tuple[str, ...] = tuple(m.name for m in STRIDE_TABLE if m.summarised)
 #: Decimal places of each strides.csv column (`StrideMetrics.as_row`).

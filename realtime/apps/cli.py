@@ -64,15 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.set_defaults(func=command_analyze)
 
-    from realtime.apps import demo
-    from realtime.sources import (
-        cameras,  # light modules: cv2 loads only when a command runs
-    )
+    from realtime.apps import demo, history_cli
+    from realtime.sources import cameras  # demo and cameras are light: cv2 loads only when a command runs
 
     demo.add_parser(sub)
     cameras.add_parser(sub)
-    from realtime.apps import history_cli
-
     history_cli.add_parsers(sub)
     return parser
 

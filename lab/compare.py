@@ -22,6 +22,18 @@ STRIDE_MATCH_S = 0.12
 #: was under way then closes up to a stride (about 0.7 s at 170 spm) later, and is judged then.
 AFTER_END_S = 1.5
 
+#: Running counts from this long after the clip starts (the issue "Coach every runner"):
+#: the coach needs a few steps to see the gait.
+RUNNING_GRACE_S = 3.0
+
+#: A stride's cadence is right when within this share of the truth (the same issue).
+STRIDE_CADENCE_TOLERANCE = 0.03
+
+#: The issue "Coach every runner": `ribs_down` must come within this long of the onset of
+#: every fault that leans the trunk back by LEAN_BACK_DEG or more (true lean).
+CUE_WITHIN_S = 8.0
+LEAN_BACK_DEG = 6.0
+
 #: Lines the coach says that are not fault cues (never counted as false cues).
 NOT_FAULT_CUES = frozenset({"praise"})
 
@@ -80,6 +92,7 @@ class FaultScore:
     cue: str
     onset_s: float
     cue_t: float | None = None
+    magnitude: float | None = None
 
     @property
     def latency_s(self) -> float | None:
@@ -113,11 +126,15 @@ class ClipScore:
     strides_app: int = 0
     strides_true: int = 0
     strides_matched: int = 0
+    #: Share of the app's strides whose cadence is within STRIDE_CADENCE_TOLERANCE of the truth.
+    strides_cadence_ok: float | None = None
     stride_errors: dict[str, Errors] = field(default_factory=dict)
     pose_share: float | None = None
     running_share: float | None = None
     false_running_share: float | None = None
     faults: tuple[FaultScore, ...] = ()
+    #: The true trunk lean once the faults are in, minus before their onset (degrees).
+    lean_change_deg: float | None = None
     false_cues: int = 0
     clean_minutes: float = 0.0
     iou: IoUStats | None = None
@@ -249,6 +266,31 @@ def running_shares(truly: np.ndarray, app_running: np.ndarray) -> tuple[float | 
     return detected, wrong
 
 
+def true_lean_change(truth: dict, faults: Sequence[dict]) -> float | None:
+    """Median true trunk lean after the first fault has ramped in, minus the median before
+    its onset; None without faults or per-frame truth."""
+    frames = true_frames(truth)
+    if not faults or frames is None or frames.get("trunk_lean_deg") is None or frames.get("t") is None:
+        return None
+    t, lean = as_floats(frames["t"]), as_floats(frames["trunk_lean_deg"])
+    first = min(faults, key=lambda f: f["onset_s"])
+    full = first.get("full_s", first["onset_s"] + first.get("ramp_s", 0.0))
+    before, after = lean[t < first["onset_s"]], lean[t >= full]
+    before, after = before[np.isfinite(before)], after[np.isfinite(after)]
+    if before.size == 0 or after.size == 0:
+        return None
+    return float(np.median(after) - np.median(before))
+
+
+def cadence_ok_share(strides: Sequence[dict], true_spm: float | None) -> float | None:
+    """Share of the strides whose cadence is within STRIDE_CADENCE_TOLERANCE of `true_spm`."""
+    cadences = as_floats([s.get("cadence_spm") for s in strides])
+    cadences = cadences[np.isfinite(cadences)]
+    if true_spm is None or cadences.size == 0:
+        return None
+    return float(np.mean(np.abs(cadences / true_spm - 1.0) <= STRIDE_CADENCE_TOLERANCE))
+
+
 def fault_windows(faults: Sequence[dict], clip_s: float) -> list[tuple[float, float]]:
     """(start, end) s of each fault: its onset to its ramp-out plus AFTER_END_S (to the clip's
     end when it never ends)."""
@@ -270,7 +312,9 @@ def score_faults(faults: Sequence[dict], cues: Sequence[dict], clip_s: float) ->
     scored = []
     for fault, (start, end) in zip(faults, fault_windows(faults, clip_s)):
         hits = [c["t"] for c in cues if c["id"] == fault["cue"] and start <= c["t"] <= end]
-        scored.append(FaultScore(fault["kind"], fault["cue"], float(fault["onset_s"]), hits[0] if hits else None))
+        magnitude = fault.get("magnitude")
+        scored.append(FaultScore(fault["kind"], fault["cue"], float(fault["onset_s"]), hits[0] if hits else None,
+                                 None if magnitude is None else float(magnitude)))
     return tuple(scored)
 
 
@@ -300,7 +344,10 @@ def score_clip(name: str, truth: dict, app: AppOutputs, iou: IoUStats | None = N
     err_spm, err_pct = cadence_error(cadence_true, cadence_app)
     true_strides = truth.get("strides") or []
     matched, by_metric = stride_errors(app.strides, true_strides)
-    detected, wrong = running_shares(truly_running(truth, app.frames.index), app.frames.activity == "running")
+    truly = truly_running(truth, app.frames.index)
+    after_grace = app.frames.index / float(truth["video"]["fps"]) >= RUNNING_GRACE_S
+    detected, _ = running_shares(truly & after_grace, app.frames.activity == "running")
+    _, wrong = running_shares(truly, app.frames.activity == "running")
     return ClipScore(
         name=name,
         activity=truth_activity(truth),
@@ -314,11 +361,13 @@ def score_clip(name: str, truth: dict, app: AppOutputs, iou: IoUStats | None = N
         strides_app=len(app.strides),
         strides_true=len(true_strides),
         strides_matched=matched,
+        strides_cadence_ok=cadence_ok_share(app.strides, cadence_true),
         stride_errors=by_metric,
         pose_share=float(app.frames.pose.mean()) if len(app.frames.pose) else None,
         running_share=detected,
         false_running_share=wrong,
         faults=score_faults(faults, cues, clip_s),
+        lean_change_deg=true_lean_change(truth, faults),
         false_cues=int(outside(np.array([c["t"] for c in cues]), windows).sum()),
         clean_minutes=clean_minutes(truth, windows),
         iou=iou,
@@ -367,6 +416,12 @@ def summarise(scores: Sequence[ClipScore]) -> dict[str, Any]:
         "cadence_err_spm_worst": worst(running, lambda s: s.cadence_err_spm, by=abs),
         "running_sessions": sum(bool(s.app_running) for s in running),
         "running_time_detected_median": median_or_none([s.running_share for s in running]),
+        "running_time_detected_worst": worst(running, lambda s: s.running_share, largest=False),
+        "cadence_within_1pct": sum(s.cadence_err_pct is not None and abs(s.cadence_err_pct) <= 1.0 for s in running),
+        "strides_cadence_ok_pooled": pooled_cadence_ok(running),
+        "strides_cadence_ok_worst": worst(running, lambda s: s.strides_cadence_ok, largest=False),
+        "cues_by_fault": cues_by_fault(faults),
+        "lean_back": lean_back_cues(ok),
         "other_clips": len(others),
         "other_sessions_called_running": sum(bool(s.app_running) for s in others),
         "false_running_median": median_or_none([s.false_running_share for s in others]),
@@ -386,6 +441,31 @@ def summarise(scores: Sequence[ClipScore]) -> dict[str, Any]:
         "false_cues_clean_clips": false_cue_rate([s for s in ok if s.clean]),
         "false_cues_all_clean_time": false_cue_rate(ok),
     }
+
+
+def lean_back_cues(scores: Sequence[ClipScore]) -> dict:
+    """Clips whose faults lean the trunk back by LEAN_BACK_DEG or more: those where
+    `ribs_down` came within CUE_WITHIN_S of the onset, and those where it did not."""
+    backs = [s for s in scores if s.lean_change_deg is not None and s.lean_change_deg <= -LEAN_BACK_DEG]
+    def in_time(s: ClipScore) -> bool:
+        return any(f.cue == "ribs_down" and f.latency_s is not None and f.latency_s <= CUE_WITHIN_S for f in s.faults)
+    return {"clips": [s.name for s in backs], "missed": [s.name for s in backs if not in_time(s)]}
+
+
+def pooled_cadence_ok(scores: Sequence[ClipScore]) -> float | None:
+    """The share of cadence-right strides over every stride of the clips."""
+    pairs = [(s.strides_cadence_ok, s.strides_app) for s in scores if s.strides_cadence_ok is not None]
+    total = sum(n for _, n in pairs)
+    return sum(share * n for share, n in pairs) / total if total else None
+
+
+def cues_by_fault(faults: Sequence[tuple[str, FaultScore]]) -> dict[str, list[dict]]:
+    """Per fault kind, each clip's magnitude, cue latency (None: missed) and clip name."""
+    found: dict[str, list[dict]] = {}
+    for name, f in faults:
+        found.setdefault(f.kind, []).append({"clip": name, "magnitude": f.magnitude, "latency_s": f.latency_s})
+    return {kind: sorted(rows, key=lambda r: (r["magnitude"] is None, r["magnitude"] or 0.0))
+            for kind, rows in sorted(found.items())}
 
 
 def stride_lean_rmse(score: ClipScore) -> float | None:
@@ -414,7 +494,7 @@ def cues_cell(score: ClipScore) -> str:
 
 COLUMNS = (
     "clip", "activity", "cadence true", "cadence app", "err spm", "err %", "lean bias °", "stride lean RMSE °",
-    "strides matched/app", "pose %", "IoU med / p10", "running detected", "false running", "cues (from onset)",
+    "strides matched/app", "strides ±3 %", "pose %", "IoU med / p10", "running detected", "false running", "cues (from onset)",
     "false cues/min",
 )
 
@@ -428,7 +508,7 @@ def table_row(s: ClipScore) -> list[str]:
     return [
         s.name, s.activity, cell(s.cadence_true), cell(s.cadence_app), cell(s.cadence_err_spm, "{:+.1f}"),
         cell(s.cadence_err_pct, "{:+.1f}"), cell(s.lean_frames.bias, "{:+.1f}"), cell(stride_lean_rmse(s), "{:.1f}"),
-        strides, cell(s.pose_share, "{:.0%}"), iou, cell(s.running_share, "{:.0%}"),
+        strides, cell(s.strides_cadence_ok, "{:.0%}"), cell(s.pose_share, "{:.0%}"), iou, cell(s.running_share, "{:.0%}"),
         cell(s.false_running_share, "{:.0%}"), cues_cell(s), cell(s.false_cues_per_min, "{:.1f}"),
     ]
 
@@ -464,7 +544,11 @@ def summary_block(m: dict) -> str:
         f" spm ({fig('cadence_abs_err_pct_median', '{:.1f}')} %),"
         f" worst {where('cadence_err_spm_worst', '{:+.1f} spm')};"
         f" session called running in {m['running_sessions']} of {m['running_clips']};"
-        f" running time detected: median {fig('running_time_detected_median', '{:.0%}')}",
+        f" running time detected (after {RUNNING_GRACE_S:.0f} s): median {fig('running_time_detected_median', '{:.0%}')},"
+        f" lowest {where('running_time_detected_worst', '{:.0%}')};"
+        f" session cadence within ±1 %: {m['cadence_within_1pct']} of {m['running_clips']};"
+        f" strides within ±{STRIDE_CADENCE_TOLERANCE:.0%}: {fig('strides_cadence_ok_pooled', '{:.1%}')}"
+        f" (lowest clip {where('strides_cadence_ok_worst', '{:.0%}')})",
         f"- walking / empty clips ({m['other_clips']}): wrongly called running"
         f" {fig('false_running_median', '{:.0%}')} of the time (median),"
         f" worst {where('false_running_worst', '{:.0%}')};"
@@ -478,10 +562,27 @@ def summary_block(m: dict) -> str:
         f"- mask IoU: median {fig('iou_median', '{:.2f}')}, worst p10 {where('iou_p10_worst', '{:.2f}')}",
         f"- cues: {cued} of {m['faults']} faults cued, latency median {fig('cue_latency_median_s', '{:.1f} s')},"
         f" worst {fig('cue_latency_worst_s', '{:.1f} s')}{missed}",
+        *cue_lines(m["cues_by_fault"]),
+        f"- ribs_down within {CUE_WITHIN_S:.0f} s on the clips leaning back {LEAN_BACK_DEG:.0f}° or more (true lean):"
+        f" {len(m['lean_back']['clips']) - len(m['lean_back']['missed'])} of {len(m['lean_back']['clips'])}"
+        + (f"; late or missed: {', '.join(m['lean_back']['missed'])}" if m["lean_back"]["missed"] else ""),
         f"- false cues: {cell(clean['per_min'], '{:.1f}')}/min over clean clips ({clean['cues']} in"
         f" {clean['minutes']:.1f} min); {cell(every['per_min'], '{:.1f}')}/min over all fault-free time"
         f" ({every['cues']} in {every['minutes']:.1f} min)",
     ])
+
+
+def cue_lines(by_fault: dict[str, list[dict]]) -> list[str]:
+    """One bullet per fault kind: hits of all, then each magnitude's latency or "missed"."""
+    def one(row: dict) -> str:
+        latency = row["latency_s"]
+        return f"{cell(row['magnitude'], '{:g}')}: " + ("missed" if latency is None else f"{latency:+.1f} s")
+
+    lines = []
+    for kind, rows in by_fault.items():
+        hits = sum(r["latency_s"] is not None for r in rows)
+        lines.append(f"  - {kind}: {hits} of {len(rows)} cued ({', '.join(one(r) for r in rows)})")
+    return lines
 
 
 def score_record(score: ClipScore) -> dict:

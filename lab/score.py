@@ -2,7 +2,9 @@
 
 DIR holds one folder per clip (`clip.mp4`, `truth.json`, optionally `masks.npz`). The app's
 outputs go to DIR/NAME/analysis (reused unless --rerun; its log beside it), with the history
-and the user's rules kept inside DIR/NAME/xdg. The mask IoU pass runs MediaPipe here, after the
+and the user's rules kept inside DIR/NAME/xdg. `--replay` scores today's coach on the
+landmarks an earlier analysis recorded (`analyze --landmarks`, into DIR/NAME/replay): the
+model's output is the same, so a change to the coach is scored in minutes. The mask IoU pass runs MediaPipe here, after the
 analysis, one clip at a time. Prints one Markdown table and a summary; the maths is lab/compare.py.
 """
 
@@ -44,7 +46,9 @@ if TYPE_CHECKING:  # mediapipe loads only for the mask IoU pass
 TRUTH_NAME = "truth.json"
 MASKS_NAME = "masks.npz"
 ANALYSIS_DIR = "analysis"
+REPLAY_DIR = "replay"
 LOG_NAME = "analyze.log"
+REPLAY_LOG_NAME = "replay.log"
 IOU_NAME = "mask_iou.json"
 
 # --------------------------------------------------------------------------- inputs
@@ -152,6 +156,12 @@ def analyze_command(video: Path, out: Path, extra: Sequence[str], jobs: int | No
     return [sys.executable, "-m", "realtime.apps.cli", "analyze", str(video), "--out", str(out), *extra, *jobs_args]
 
 
+def replay_command(landmarks: Path, out: Path, extra: Sequence[str]) -> list[str]:
+    """`ribsdown analyze --landmarks`: the model's recorded landmarks through today's coach."""
+    return [sys.executable, "-m", "realtime.apps.cli", "analyze", "--landmarks", str(landmarks), "--out", str(out),
+            *extra]
+
+
 def analyze_env(folder: Path) -> dict[str, str]:
     """The environment of the analysis: data and config folders inside the clip's folder."""
     homes = {"XDG_DATA_HOME": folder / "xdg" / "data", "XDG_CONFIG_HOME": folder / "xdg" / "config"}
@@ -161,12 +171,14 @@ def analyze_env(folder: Path) -> dict[str, str]:
     return {**os.environ, **no_screen, **{k: str(v) for k, v in homes.items()}}
 
 
-def run_analyze(folder: Path, truth: dict, jobs: int | None) -> str | None:
-    """`ribsdown analyze` of the clip into folder/analysis, its output in the log; None when it
-    succeeded, else what went wrong."""
-    video = video_path(folder, truth)
-    command = analyze_command(video, folder / ANALYSIS_DIR, analyze_args(truth), jobs)
-    log = folder / LOG_NAME
+def run_analyze(folder: Path, truth: dict, jobs: int | None, replay: bool = False) -> str | None:
+    """`ribsdown analyze` of the clip into folder/analysis (or, replaying, of its landmarks
+    into folder/replay), its output in the log; None when it succeeded, else what went wrong."""
+    if replay:
+        command = replay_command(folder / ANALYSIS_DIR / "landmarks.npz", folder / REPLAY_DIR, analyze_args(truth))
+    else:
+        command = analyze_command(video_path(folder, truth), folder / ANALYSIS_DIR, analyze_args(truth), jobs)
+    log = folder / (REPLAY_LOG_NAME if replay else LOG_NAME)
     with log.open("w", encoding="utf-8") as fh:
         done = subprocess.run(command, stdout=fh, stderr=subprocess.STDOUT, env=analyze_env(folder), check=False)
     if done.returncode == 0:
@@ -277,9 +289,15 @@ def score_folder(folder: Path, truth: dict, args: argparse.Namespace) -> ClipSco
     if needs_analysis(analysis, args.rerun):
         progress(f"{folder.name}: ribsdown analyze")
         failed = run_analyze(folder, truth, args.jobs)
-        if failed:
-            progress(f"{folder.name}: {failed}")
-            return ClipScore(folder.name, truth_activity(truth), not truth.get("faults"), error=failed)
+    elif args.replay:
+        analysis = folder / REPLAY_DIR
+        needs_analysis(analysis, rerun=True)
+        failed = run_analyze(folder, truth, args.jobs, replay=True)
+    else:
+        failed = None
+    if failed:
+        progress(f"{folder.name}: {failed}")
+        return ClipScore(folder.name, truth_activity(truth), not truth.get("faults"), error=failed)
     iou = clip_iou(folder, truth, args.rerun) if args.iou else None
     return score_clip(folder.name, truth, read_app_outputs(analysis), iou)
 
@@ -308,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("dir", type=Path, metavar="DIR", help="the rendered clips, one sub-folder each")
     parser.add_argument("--jobs", type=jobs_count, metavar="N", help="passed to `ribsdown analyze --jobs`")
     parser.add_argument("--rerun", action="store_true", help="analyse again (and redo the mask IoU) even if done")
+    parser.add_argument("--replay", action="store_true",
+                        help="score today's coach on the landmarks an earlier analysis recorded (no model: seconds "
+                        "a clip), into DIR/NAME/replay")
     parser.add_argument("--only", type=lambda s: [n for n in s.split(",") if n], metavar="NAME[,NAME]",
                         help="score only these clips")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table and summary here")

@@ -147,7 +147,7 @@ def test_relative_values_after_calibration() -> None:
 
 
 def test_unsteady_running_is_not_frozen_until_it_settles() -> None:
-    """Leans alternating 1 / 10 deg (p90 - p10 = 9 > 6) for 30 s: never ready; then a
+    """Leans alternating 3 / 12 deg (p90 - p10 = 9 > 6) for 30 s: never ready; then a
     steady 5 deg: ready about 20 s later. Dropping the oldest strides stops as soon as
     p90 - p10 <= 6, so the last few unsteady strides (under 10 % at each end) stay in
     the stretch: measured 17.5 s."""
@@ -155,7 +155,7 @@ def test_unsteady_running_is_not_frozen_until_it_settles() -> None:
     t = 0.0
     for i in range(int(30 / 0.35)):
         t += 0.35
-        cal.update(t, _stride(t, 1.0 if i % 2 else 10.0), True)
+        cal.update(t, _stride(t, 3.0 if i % 2 else 12.0), True)
     assert not cal.ready and cal.progress < 1.0
     t_steady = t
     while not cal.ready and t < t_steady + 40:

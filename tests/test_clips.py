@@ -51,7 +51,9 @@ def test_treadmill_runner_measured_and_not_cued(analyzed):
     assert summary["frames"] == len(rows) == 360
     assert summary["frames_with_pose"] >= 0.95 * summary["frames"]
     assert summary["facing"] == "left"
-    assert 2.0 <= summary["trunk_lean_deg"]["median"] <= 8.0  # truth: about +4.7°
+    # The clips README: about +4.7° by MediaPipe's landmarks; the app adds the model's bias
+    # against the skeleton (realtime/models/estimator.py LEAN_CORRECTION_DEG).
+    assert 5.6 <= summary["trunk_lean_deg"]["median"] <= 11.6
     assert summary["cues"] == []
     assert summary["fps"] == pytest.approx(30.0) and summary["duration_s"] == pytest.approx(12.0, abs=0.05)
     assert summary["timing"]["pose_ms_p50"] > 0 and summary["timing"]["loop_fps"] > 0
@@ -111,15 +113,21 @@ def test_empty_room_no_pose_no_cue(analyzed):
     assert all(r["pose"] == "0" and r["trunk_lean_deg"] == "" for r in rows)
 
 
-def test_mirrored_clip_gives_the_same_lean(clips_dir, tmp_path, analyzed):
-    original, _ = analyzed("treadmill_side_left.mp4")
+def test_mirrored_clip_gives_the_same_session(clips_dir, tmp_path, analyzed):
+    """The issue "Coach every runner": the same activity, cadence within ±0.5 steps/min and
+    lean within ±1° whichever way the runner faces."""
+    original, original_rows = analyzed("treadmill_side_left.mp4")
     mirrored = write_clip(clips_dir / "treadmill_side_left.mp4", tmp_path / "mirrored.avi", flip=True)
     result = run_cli("analyze", mirrored, "--out", tmp_path / "session")
     assert result.returncode == 0, result.stderr
-    summary, _ = read_session(tmp_path / "session")
+    summary, rows = read_session(tmp_path / "session")
     assert summary["facing"] == "right"
-    assert summary["trunk_lean_deg"]["median"] == pytest.approx(original["trunk_lean_deg"]["median"], abs=1.5)
-    assert summary["cadence_spm"] == pytest.approx(original["cadence_spm"], abs=1.5)
+    assert summary["running"] is original["running"] is True
+    assert summary["trunk_lean_deg"]["median"] == pytest.approx(original["trunk_lean_deg"]["median"], abs=1.0)
+    assert summary["cadence_spm"] == pytest.approx(original["cadence_spm"], abs=0.5)
+    assert summary["cadence_spm"] == pytest.approx(TREADMILL_CADENCE_SPM, abs=1.5)
+    first_running = [next(float(r["t"]) for r in rs if r["activity"] == "running") for rs in (original_rows, rows)]
+    assert max(first_running) <= 3.0  # running seen within the first 3 s, both ways
     assert summary["cues"] == []
 
 

@@ -13,7 +13,6 @@ from realtime.analysis.gait import (
     PeakDetector,
     Stride,
     cadence_from_strides,
-    classify_gait,
     duty_factor_from_strides,
     refine_peak,
     thigh_angle_deg,
@@ -124,16 +123,6 @@ def test_cadence_leans_on_the_near_leg() -> None:
     assert cadence_from_strides(bad_far, "right") == pytest.approx(120 / 1.4)
     assert cadence_from_strides([], "right") is None
     assert duty_factor_from_strides(near, "right") == pytest.approx(0.25 / 0.7)
-
-
-def test_classify_gait_rules() -> None:
-    assert classify_gait(0.37, 170, 0.08, 0.8) == "running"
-    assert classify_gait(0.62, 110, 0.05, 0.9) == "walking"
-    assert classify_gait(None, None, 0.0, 0.02) == "standing"
-    assert classify_gait(None, None, None, None) == "unknown"
-    assert classify_gait(None, None, 0.05, 0.8) == "unknown"
-    assert classify_gait(0.49, 165, 0.08, 0.8) == "running"  # ambiguous band: votes
-    assert classify_gait(0.52, 115, 0.04, 0.8) == "walking"
 
 
 def test_nothing_but_dropouts() -> None:

@@ -117,11 +117,11 @@ def test_walker_called_running_half_the_time():
     assert s.false_running_share == pytest.approx(0.5) and s.running_share is None
 
 
-def test_running_detected_over_the_truly_running_frames():
+def test_running_detected_over_the_truly_running_frames_after_the_first_3_s():
     frames = {"index": list(range(300)), "activity": ["standing"] * 60 + ["running"] * 240}
-    app_activity = ["standing"] * 90 + ["running"] * 210
+    app_activity = ["standing"] * 120 + ["running"] * 180
     s = score_clip("r", make_truth(n=300, frames=frames), make_app(n=300, activity=app_activity))
-    assert s.running_share == pytest.approx(210 / 240)
+    assert s.running_share == pytest.approx(180 / 210)  # frames 90.. (3 s at 30 fps) truly run
     assert s.false_running_share == pytest.approx(0.0)
 
 
@@ -138,7 +138,7 @@ def test_empty_scene():
 def test_cue_one_and_a_half_seconds_after_onset():
     truth = make_truth(n=720, faults=[fault(onset=12.0)])
     s = score_clip("a", truth, make_app(n=720, cues=[(10.0, "ribs_down"), (13.5, "ribs_down"), (20.0, "ribs_down")]))
-    assert s.faults == (FaultScore("lumbar_extension", "ribs_down", 12.0, 13.5),)
+    assert s.faults == (FaultScore("lumbar_extension", "ribs_down", 12.0, 13.5, 10.0),)
     assert s.faults[0].latency_s == pytest.approx(1.5)
     assert s.false_cues == 1  # at 10 s, before the onset
     assert s.clean_minutes == pytest.approx(12.0 / 60)

@@ -39,7 +39,7 @@ def test_replay_with_new_rules(analysed, tmp_path):
     rules = tmp_path / "strict.toml"
     rules.write_text('[[cue]]\nid = "ribs_down"\ntext = "Ribs down, lean forward"\nvoice = "ribs_down.wav"\n'
                      'persistence_strides = 1\n'
-                     '[[cue.fault]]\nconditions = [{ metric = "trunk_lean_midstance_deg", below = 2.0 }]\n')
+                     '[[cue.fault]]\nconditions = [{ metric = "trunk_lean_midstance_deg", below = 5.0 }]\n')
     result = run_cli("analyze", "--landmarks", analysed / "landmarks.npz", "--rules", rules, "--out", tmp_path / "s")
     assert result.returncode == 0, result.stderr
     strict = [c["t"] for c in json.loads((tmp_path / "s" / "summary.json").read_text())["cues"]]

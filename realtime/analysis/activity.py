@@ -1,16 +1,10 @@
 """Running or not: running, walking, standing, or nobody in view.
 
-Why not the duty factor: on real MediaPipe landmarks Zeni's events put contact a
-little early and toe-off a little late, so a treadmill runner's duty factor reads
-0.52–0.59 (tests/test_clips.py) — on the wrong side of the textbook 0.5. Two
-signals a side camera sees well separate the gaits instead:
-
-- cadence (steps/min) of the near leg: walking is rarely above 135 and running
-  rarely below 150 (Alexander 1989; the walk–run transition sits near 2 m/s,
-  where cadence jumps); the border here is 140;
-- elbow flexion: runners carry the arms bent, walkers let them hang. Measured in
-  the image plane on the clips: treadmill runner 54–58° (median), grass runner
-  90–100°, walkers 21–34°; the border here is 42°.
+The gait is told from the mechanics (realtime/analysis/midstance.py): at each midstance
+the hips are at their lowest when running (a bouncing gait) and at their highest when
+walking (the inverted pendulum). The median hip phase of the last few midstances
+decides; while it is undecided the state stays. No cadence border: a slow jog (110 steps/min) and a brisk walk (130) overlap in
+cadence, and beginners jog slowly.
 
 A new state is taken only after it has held for `hold_s`, so the answer does not
 flicker at a transition; leaving the view, and stepping into it, count at once.
@@ -18,60 +12,35 @@ flicker at a transition; leaving the view, and stepping into it, count at once.
 
 from __future__ import annotations
 
-import math
-from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-
-from realtime.core.pose import Landmark as L
+from realtime.analysis.midstance import gait_from_hip_phases
 from realtime.core.pose import Pose
 
 Activity = Literal["running", "walking", "standing", "absent"]
 
-ARMS = (
-    (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
-    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),
-)
-
-
-def joint_flexion_deg(pose: Pose, a: int, b: int, c: int) -> float:
-    """Flexion at joint `b` of the chain a–b–c: 0 when straight, 90 at a right angle."""
-    v1 = pose.xy[a] - pose.xy[b]
-    v2 = pose.xy[c] - pose.xy[b]
-    norm = float(np.linalg.norm(v1) * np.linalg.norm(v2))
-    if norm < 1e-9:
-        return math.nan
-    cos = float(np.clip(np.dot(v1, v2) / norm, -1.0, 1.0))
-    return 180.0 - math.degrees(math.acos(cos))
-
-
-def elbow_flexion_deg(pose: Pose, min_visibility: float = 0.5) -> float:
-    """Mean elbow flexion of the arms seen well enough (NaN when none is)."""
-    values = [
-        joint_flexion_deg(pose, *arm) for arm in ARMS if min(pose.visibility[list(arm)]) >= min_visibility
-    ]
-    values = [v for v in values if not math.isnan(v)]
-    return float(np.mean(values)) if values else math.nan
-
 
 @dataclass(frozen=True)
 class ActivityParams:
-    """Borders between the gaits (see the module doc for where they come from)."""
+    """How long the gait's evidence lasts and how long a state must hold."""
 
-    min_running_cadence_spm: float = 140.0
-    min_running_elbow_deg: float = 42.0
-    window_s: float = 3.0
-    hold_s: float = 1.5
+    #: Midstances older than this are forgotten (realtime/analysis/midstance.py decides the
+    #: gait from the last few); none for `standing_after_s`: the legs stopped (a step at
+    #: the slowest walk, 90 steps/min, is 0.67 s).
+    horizon_s: float = 4.0
+    standing_after_s: float = 2.0
+    #: A new state holds this long before it is taken (a step and a half at 170 steps/min).
+    hold_s: float = 0.5
     absent_after_s: float = 1.0
 
 
 class ActivityClassifier:
-    """`update(t, pose | None, cadence_spm | None) -> Activity`, once per frame.
+    """`update(t, pose | None, hip_phases) -> Activity`, once per frame.
 
-    `cadence_spm` is the gait tracker's recent near-leg cadence, None when no
-    strides were seen lately (nobody cycling the legs).
+    `hip_phases` are the hip phases of the recent midstances (`GaitTracker.hip_phases`),
+    oldest first; the newest is the one that ended last.
     """
 
     def __init__(self, params: ActivityParams | None = None) -> None:
@@ -80,11 +49,14 @@ class ActivityClassifier:
         self._candidate: Activity = "absent"
         self._candidate_since = 0.0
         self._last_pose_t: float | None = None
-        self._elbows: deque[tuple[float, float]] = deque()
 
-    def update(self, t: float, pose: Pose | None, cadence_spm: float | None) -> Activity:
-        """Classify the latest frames and return the (held) state."""
-        seen = self._instant(t, pose, cadence_spm)
+    def update(self, t: float, pose: Pose | None, hip_phases: Sequence[float],
+               last_midstance_age_s: float | None = None) -> Activity:
+        """Classify the latest frames and return the (held) state.
+
+        `last_midstance_age_s`: how long ago the newest midstance was (None: none yet).
+        """
+        seen = self._instant(t, pose, hip_phases, last_midstance_age_s)
         if seen != self._candidate:
             self._candidate, self._candidate_since = seen, t
         immediate = seen == "absent" or (self.state == "absent" and seen == "standing")
@@ -97,20 +69,16 @@ class ActivityClassifier:
         """True while the runner is running."""
         return self.state == "running"
 
-    def _instant(self, t: float, pose: Pose | None, cadence_spm: float | None) -> Activity:
+    def _instant(self, t: float, pose: Pose | None, hip_phases: Sequence[float],
+                 age_s: float | None) -> Activity:
         p = self.params
         if pose is not None:
             self._last_pose_t = t
-            elbow = elbow_flexion_deg(pose)
-            if not math.isnan(elbow):
-                self._elbows.append((t, elbow))
-        while self._elbows and self._elbows[0][0] < t - p.window_s:
-            self._elbows.popleft()
         if self._last_pose_t is None or t - self._last_pose_t > p.absent_after_s:
             return "absent"
-        if cadence_spm is None:
+        if age_s is None or age_s > p.standing_after_s or not hip_phases:
             return "standing"
-        arms_bent = bool(self._elbows) and np.median([e for _, e in self._elbows]) >= p.min_running_elbow_deg
-        if cadence_spm >= p.min_running_cadence_spm and arms_bent:
-            return "running"
-        return "walking"
+        gait = gait_from_hip_phases(hip_phases)
+        if gait != "unknown":
+            return gait
+        return self.state if self.state in ("running", "walking") else "standing"

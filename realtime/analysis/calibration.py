@@ -3,8 +3,8 @@
 `Calibration.update(t, stride_metrics | None, running)` is called every frame (with the
 `StrideMetrics` of a stride that just ended, or None). Strides are collected while the
 runner runs; a stop (`running` False) or more than `max_gap_s` without a stride starts
-the stretch again. Strides that are clear absolute faults (trunk behind vertical at
-midstance) are skipped, so an arching episode is never learned as normal; they still
+the stretch again. Strides that are clear absolute faults (the trunk more upright
+than the `ribs_down` border at midstance) are skipped, so an arching episode is never learned as normal; they still
 count as strides for the gap rule (the runner is running, only badly).
 
 Once the collected strides span `duration_s` (from the first stride's contact to the
@@ -173,7 +173,13 @@ class Calibration:
         return out
 
 
+#: A stride more upright than this at midstance (degrees, + forward) is never learned as
+#: normal: the border of the `ribs_down` cue's absolute way (cues/rules.toml, where the
+#: figure comes from).
+UPRIGHT_LEAN_DEG = 1.5
+
+
 def is_fault(metrics: StrideMetrics) -> bool:
-    """A stride never learned as normal: the trunk behind vertical at midstance."""
+    """A stride never learned as normal: the trunk more upright than UPRIGHT_LEAN_DEG at midstance."""
     lean = metrics.trunk_lean_midstance_deg
-    return lean is not None and lean < 0.0
+    return lean is not None and lean < UPRIGHT_LEAN_DEG

@@ -22,10 +22,15 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Literal, Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 
+from realtime.analysis.midstance import (
+    Midstance,
+    MidstanceTracker,
+    gait_from_hip_phases,
+)
 from realtime.analysis.posture import Facing, direction_sign
 from realtime.core.pose import Landmark as L
 from realtime.core.pose import Pose
@@ -270,43 +275,6 @@ def duty_factor_from_strides(strides: Sequence[Stride], near_leg: Leg | None,
     return None
 
 
-def classify_gait(duty_factor: float | None, cadence_spm: float | None,
-                  hip_bounce: float | None, foot_range: float | None) -> GaitClass:
-    """Running, walking, standing or unknown.
-
-    Args:
-        duty_factor: contact time / stride time (running < 0.5, walking > 0.5).
-        cadence_spm: steps per minute.
-        hip_bounce: peak-to-peak vertical hip travel, in leg lengths.
-        foot_range: fore-aft travel of the foot relative to the hip, in leg lengths.
-
-    Feet that do not cycle (`foot_range < 0.15`) mean standing. The duty factor decides;
-    inside the ambiguous band 0.45–0.55 three votes for running decide by majority: duty
-    factor < 0.5, cadence >= 140 spm, hip bounce > 0.065 leg lengths.
-    """
-    if foot_range is None:
-        return "unknown"
-    if foot_range < 0.15:
-        return "standing"
-    if duty_factor is None or cadence_spm is None:
-        return "unknown"
-    if duty_factor < 0.45:
-        return "running"
-    if duty_factor > 0.55:
-        return "walking"
-    votes = (int(duty_factor < 0.5) + int(cadence_spm >= 140.0)
-             + int(hip_bounce is not None and hip_bounce > 0.065))
-    return "running" if votes >= 2 else "walking"
-
-
-def _percentile_range(values: Iterable[float]) -> float | None:
-    arr = np.fromiter(values, dtype=float)
-    if arr.size < 5:
-        return None
-    lo, hi = np.percentile(arr, [5, 95])
-    return float(hi - lo)
-
-
 class GaitTracker:
     """Streaming gait events for a runner seen side-on, facing `facing`.
 
@@ -322,20 +290,18 @@ class GaitTracker:
         delay_s: look-ahead before a peak is confirmed (the reporting delay).
         back_s: look-back for a peak's prominence (its rise over the last `back_s`).
         history: strides per leg in the cadence / duty-factor medians.
-        window_s: window for `hip_bounce` and `foot_range`.
 
     Signals are normalised by the leg length (hip→knee→ankle, estimated online), so the
     thresholds hold at any image scale.
     """
 
     def __init__(self, facing: Facing, *, delay_s: float = 0.15, back_s: float = 0.35,
-                 history: int = 6, window_s: float = 2.5) -> None:
+                 history: int = 6) -> None:
         if facing not in ("left", "right"):
             raise ValueError(f"facing must be 'left' or 'right', got {facing!r}")
         self.facing: Facing = facing
         self.delay_s = delay_s
         self.history = history
-        self.window_s = window_s
         refractory = 0.8 * MIN_STRIDE_S
 
         def detector() -> PeakDetector:
@@ -351,8 +317,10 @@ class GaitTracker:
         self._prev: list[tuple[float, np.ndarray]] = []  # (t, (2, 4, 2) leg points - hip)
         self._swap_streak = 0
         self._dts: deque[float] = deque(maxlen=15)
-        self._hip_y: deque[tuple[float, float]] = deque()
-        self._foot_f: deque[tuple[float, float]] = deque()
+        self._midstance = MidstanceTracker()
+        self._midstances: deque[Midstance] = deque(maxlen=16)
+        self._ankle_gap: float | None = None
+        self._hip_y_now: float | None = None
         self.t: float | None = None
 
     # ---------------------------------------------------------------- state
@@ -386,20 +354,31 @@ class GaitTracker:
     def duty_factor(self) -> float | None:
         return duty_factor_from_strides(self._recent_strides(), self.near_leg, self.history)
 
-    @property
-    def hip_bounce(self) -> float | None:
-        """Peak-to-peak (5–95 %) vertical hip travel over the window, in leg lengths."""
-        r = _percentile_range(y for _, y in self._hip_y)
-        return None if r is None or not self._leg_len else r / self._leg_len
+    def hip_phases(self, horizon_s: float) -> list[float]:
+        """The hips' phase at each midstance of the last `horizon_s` (+1 lowest, running;
+        −1 highest, walking: realtime/analysis/midstance.py), oldest first."""
+        if self.t is None:
+            return []
+        return [m.hip_phase for m in self._midstances if m.t >= self.t - horizon_s]
 
     @property
-    def foot_range(self) -> float | None:
-        """Fore-aft (5–95 %) travel of the near heel relative to the hip, in leg lengths."""
-        return _percentile_range(f for _, f in self._foot_f)
+    def midstances(self) -> list[Midstance]:
+        """The recent midstances (the last 16), oldest first."""
+        return list(self._midstances)
 
-    def classify(self) -> GaitClass:
-        """`classify_gait` on the tracker's current state."""
-        return classify_gait(self.duty_factor, self.cadence_spm, self.hip_bounce, self.foot_range)
+    @property
+    def last_midstance_age_s(self) -> float | None:
+        """Seconds since the newest midstance (None before the first)."""
+        if self.t is None or not self._midstances:
+            return None
+        return self.t - self._midstances[-1].t
+
+    def classify(self, horizon_s: float = 4.0) -> GaitClass:
+        """Running or walking from the hip phases of the last `horizon_s`
+        (`realtime.analysis.midstance.gait_from_hip_phases`); standing when no midstance came."""
+        if self.last_midstance_age_s is None or self.last_midstance_age_s > horizon_s:
+            return "standing" if self._leg_len is not None else "unknown"
+        return gait_from_hip_phases(self.hip_phases(horizon_s))
 
     # ---------------------------------------------------------------- update
 
@@ -409,8 +388,10 @@ class GaitTracker:
             self._dts.append(t - self.t)
         self.t = t
         signals: dict[Leg, tuple[float, float] | None] = {leg: None for leg in LEGS}
+        self._ankle_gap, self._hip_y_now = None, None
         if pose is not None:
             signals = self._measure(t, pose)
+        self._midstances.extend(self._midstance.update(t, self._ankle_gap, self._hip_y_now))
         frame_dt = float(np.median(self._dts)) if self._dts else None
         found: list[tuple[float, Leg, EventKind]] = []
         for leg in LEGS:
@@ -451,14 +432,9 @@ class GaitTracker:
             self._vis[leg] = 0.9 * self._vis[leg] + 0.1 * vis
         sign = direction_sign(self.facing)
         fwd = sign * pts[:, :, 0] / self._leg_len  # (2, 4) knee, ankle, heel, toe
-        self._window(self._hip_y, t, float(hip[1]))
-        self._window(self._foot_f, t, float(fwd[LEGS.index(self.near_leg), 2]))
+        self._ankle_gap = float(fwd[0, 1] - fwd[1, 1])
+        self._hip_y_now = float(hip[1])
         return {leg: (float(fwd[i, 2]), float(-fwd[i, 3])) for i, leg in enumerate(LEGS)}
-
-    def _window(self, buf: deque[tuple[float, float]], t: float, value: float) -> None:
-        buf.append((t, value))
-        while buf and buf[0][0] < t - self.window_s:
-            buf.popleft()
 
     def _fix_swap(self, t: float, pts: np.ndarray) -> np.ndarray:
         """Undo a left/right leg label swap: match both legs `(2, 4, 2)` to predictions.

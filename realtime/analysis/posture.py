@@ -111,10 +111,15 @@ class PostureSample:
 
 
 class PostureAnalyzer:
-    """Per-frame posture: `update(t, pose | None) -> PostureSample`."""
+    """Per-frame posture: `update(t, pose | None) -> PostureSample`.
 
-    def __init__(self, facing: FacingDetector | None = None) -> None:
+    `lean_correction_deg` is added to every trunk lean: the pose model's own bias against
+    the skeleton (realtime/models/estimator.py), 0 for landmarks that are the skeleton.
+    """
+
+    def __init__(self, facing: FacingDetector | None = None, lean_correction_deg: float = 0.0) -> None:
         self.facing = facing or FacingDetector()
+        self.lean_correction_deg = lean_correction_deg
 
     def update(self, t: float, pose: Pose | None) -> PostureSample:
         """Measure one frame."""
@@ -122,7 +127,7 @@ class PostureAnalyzer:
         if pose is None or not trunk_visible(pose):
             return PostureSample(t, facing, None)
         lean_facing = facing or provisional_facing(pose)
-        return PostureSample(t, facing, trunk_lean_deg(pose, lean_facing))
+        return PostureSample(t, facing, trunk_lean_deg(pose, lean_facing) + self.lean_correction_deg)
 
 
 def provisional_facing(pose: Pose) -> Facing:

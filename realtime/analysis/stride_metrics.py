@@ -459,3 +459,19 @@ def session_values(strides: Sequence[StrideMetrics],
         out[name] = {"median": round(float(med), 3), "p10": round(float(p10), 3),
                      "p90": round(float(p90), 3), "n": int(vals.size)}
     return out
+
+
+def session_cadence_spm(strides: Sequence[StrideMetrics], min_strides: int = 7) -> float | None:
+    """The session's cadence: steps over time, 120 / the mean stride time of every stride
+    (both legs); None with fewer than `min_strides`.
+
+    Not the median of the strides' cadences: a mistimed contact makes one stride short
+    and the next long by the same amount, which the mean of their times cancels (the sum
+    of a leg's consecutive strides is its first contact to its last), so timing noise
+    enters once per run of strides instead of once per stride. Missed or doubled
+    contacts never get here (realtime/analysis/frame.py `plausible`).
+    """
+    durations = [s.t_next_contact - s.t_contact for s in strides]
+    if len(durations) < max(min_strides, 1):
+        return None
+    return round(120.0 / float(np.mean(durations)), 3)

@@ -58,15 +58,19 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
 
 
 def build_coach(rules: RuleSet, image_size: tuple[int, int], args: argparse.Namespace,
-                calibration_s: float | None = None, camera_roll_deg: float | None = None) -> Coach:
+                calibration_s: float | None = None, camera_roll_deg: float | None = None,
+                model_landmarks: bool = True) -> Coach:
     """The analysis and the cue engine, set up from the command line (`run`, `analyze`,
-    the kiosk); the demo gives its own calibration time and its known camera roll."""
+    the kiosk); the demo gives its own calibration time, its known camera roll, and
+    landmarks that are its skeleton's (`model_landmarks=False`: no model bias to correct)."""
     from cues.engine import CueEngine
     from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
+    from realtime.models.estimator import LEAN_CORRECTION_DEG
     from realtime.pipeline.loop import Coach
 
     config = AnalyzerConfig(calibration_s=calibration_s if calibration_s is not None else args.calibration_s,
-                            camera_roll_deg=camera_roll_deg if camera_roll_deg is not None else args.camera_roll)
+                            camera_roll_deg=camera_roll_deg if camera_roll_deg is not None else args.camera_roll,
+                            lean_correction_deg=LEAN_CORRECTION_DEG if model_landmarks else 0.0)
     return Coach(FrameAnalyzer(image_size, config), CueEngine(rules, schedule=args.feedback))
 
 

@@ -108,7 +108,8 @@ def command_demo(args: argparse.Namespace) -> int:
     out_dir = resolve_out_dir(args.out)
     with SyntheticSource(demo_spec(duration)) as source:
         # The demo camera is level by construction: its roll is known, not estimated.
-        coach = build_coach(load_rules(), source.size, args, calibration_s=DEMO_CALIBRATION_S, camera_roll_deg=0.0)
+        coach = build_coach(load_rules(), source.size, args, calibration_s=DEMO_CALIBRATION_S, camera_roll_deg=0.0,
+                            model_landmarks=False)
         pipeline = Pipeline(source.estimator(), coach)
         record = run_live(source, pipeline, args, out_dir, title="ribsdown demo — synthetic runner")
     return finish(record, out_dir)

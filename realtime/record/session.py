@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from cues.engine import Cue
-from realtime.analysis.stride_metrics import StrideMetrics, session_values
+from realtime.analysis.stride_metrics import StrideMetrics, session_cadence_spm, session_values
 from realtime.core.errors import UserError
 from realtime.record.landmarks import LandmarkLog
 
@@ -26,8 +26,10 @@ FRAME_COLUMNS = ("t", "pose", "trunk_lean_deg", "facing", "frame_index", "pose_m
 #: The files a session writes; an --out folder holding any of them is refused.
 SESSION_FILES = ("summary.json", "frames.csv", "strides.csv", "landmarks.npz")
 
-#: A session counts as running with this much running time and this many strides.
-MIN_RUNNING_S = 5.0
+#: A session counts as running with this much running time and this many strides: two
+#: strides of each leg, about 3 s at the slowest jog coached (110 steps/min), so a short
+#: clip (a 6.5 s phone video of a gym treadmill) is reported, not "no running".
+MIN_RUNNING_S = 3.0
 MIN_RUNNING_STRIDES = 4
 #: A gap between two frames counts as running time up to this long (dropped frames do, a stall does not).
 MAX_FRAME_GAP_S = 0.5
@@ -109,10 +111,9 @@ class SessionRecord:
     def running_summary(self) -> dict:
         """The gait part of summary.json (empty values when the session is not running)."""
         values = session_values(self.strides) if self.running else {}
-        cadence = values.get("cadence_spm")
         return {
             "running": self.running,
-            "cadence_spm": cadence["median"] if cadence else None,
+            "cadence_spm": session_cadence_spm(self.strides) if self.running else None,
             "strides": len(self.strides) if self.running else 0,
             "hip_extension_deg": values.get("thigh_extension_deg"),
             "stride_values": values,

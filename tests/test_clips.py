@@ -53,7 +53,7 @@ def test_treadmill_runner_measured_and_not_cued(analyzed):
     assert summary["facing"] == "left"
     # The clips README: about +4.7° by MediaPipe's landmarks; the app adds the model's bias
     # against the skeleton (realtime/models/estimator.py LEAN_CORRECTION_DEG).
-    assert 5.6 <= summary["trunk_lean_deg"]["median"] <= 11.6
+    assert 4.9 <= summary["trunk_lean_deg"]["median"] <= 10.9
     assert summary["cues"] == []
     assert summary["fps"] == pytest.approx(30.0) and summary["duration_s"] == pytest.approx(12.0, abs=0.05)
     assert summary["timing"]["pose_ms_p50"] > 0 and summary["timing"]["loop_fps"] > 0

@@ -12,7 +12,7 @@ from cues.rules import load_rules
 from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
 from realtime.apps.kiosk import Kiosk, KioskTimes
 from realtime.core.errors import SourceError
-from realtime.models.estimator import PoseEstimator
+from realtime.models.estimator import LEAN_CORRECTION_DEG, PoseEstimator
 from realtime.pipeline.loop import Coach
 from realtime.sources.capture import Frame, FrameSource
 from realtime.sources.demo_source import KnownPoseEstimator
@@ -66,7 +66,9 @@ def footage(clips_dir):
 
 
 def make_coach(size):
-    return Coach(FrameAnalyzer(size, AnalyzerConfig(calibration_s=20.0)), CueEngine(load_rules()))
+    """The coach the kiosk builds for the real model (realtime/apps/assemble.py build_coach)."""
+    config = AnalyzerConfig(calibration_s=20.0, lean_correction_deg=LEAN_CORRECTION_DEG)
+    return Coach(FrameAnalyzer(size, config), CueEngine(load_rules()))
 
 
 def scripted(*sources):

@@ -30,7 +30,7 @@ from realtime.analysis.setup_check import (
     image_brightness,
 )
 from realtime.analysis.smoothing import PoseSmoother
-from realtime.analysis.stride_metrics import FrameBuffer, StrideMetrics, measure_stride
+from realtime.analysis.stride_metrics import MAX_CADENCE_DEVIATION, FrameBuffer, StrideMetrics, measure_stride
 from realtime.core.pose import Pose
 
 #: How often the image is sampled for its brightness (s).
@@ -93,14 +93,6 @@ def person_box(pose: Pose, image_size: tuple[int, int], pad: float = 0.25) -> tu
     dx, dy = (x1 - x0) * pad + 10, (y1 - y0) * pad * 0.5 + 10
     w, h = image_size
     return (int(max(0, x0 - dx)), int(max(0, y0 - dy)), int(min(w, x1 + dx)), int(min(h, y1 + dy)))
-
-
-#: A stride whose cadence is this far from the recent median is a missed, a doubled or a
-#: mistimed contact. Running strides vary by a few percent (CV of stride time 1–3 %; the
-#: lab's strides all within ±3 %, the shared treadmill runner's within ±3.5 %), so 10 % is
-#: three times the natural scatter; a contact a quarter of a stride late (a wrong peak of
-#: the far leg's heel, the shared clip mirrored: 126 against 168 steps/min) is out.
-MAX_CADENCE_DEVIATION = 0.10
 
 
 def plausible(stride: StrideMetrics, recent_cadence_spm: float | None) -> bool:

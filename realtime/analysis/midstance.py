@@ -38,8 +38,8 @@ MIN_GAP_S = 0.12
 #: the feet by 0.5.
 MIN_RISE = 0.15
 #: The sign of the median hip phase is the physics; this margin keeps landmark noise from
-#: deciding: on the lab's suite single midstances scatter by about ±0.3 around their
-#: gait's median (running +0.5..+0.95, walking −0.6..−1.0), so a median of 3 or more
+#: deciding: on the lab's full suite a clip's median reads +0.49..+0.98 running and
+#: −0.78..−0.89 walking (single midstances scatter by about ±0.3 around it), so a median
 #: inside ±0.1 is undecided.
 MARGIN = 0.1
 #: The fewest midstances that decide: three steps.

@@ -15,9 +15,12 @@ from realtime.core.pose import N_LANDMARKS, Pose
 #: Degrees to add to the trunk lean read from this model's landmarks to get the lean of the
 #: skeleton (hip joint centres → shoulder joints). MediaPipe puts its hip landmarks about
 #: 0.08 trunk lengths ahead of the hip joints seen from the side, so its hip→shoulder line
-#: leans LEAN_CORRECTION_DEG less than the trunk does. The figure is the median bias of the
-#: lab's full suite (README "How well it measures"), every body, outfit, camera and frame rate.
-LEAN_CORRECTION_DEG = 3.6
+#: leans less than the trunk does, by how much depending on the body: on the lab's suite
+#: (README "How well it measures") −3.7° for the default man, −3.6° tall, −3.6° heavy,
+#: −1.6° a 1.60 m woman, −2.2° a slight woman, every camera, outfit and frame rate within
+#: ±1° of its body's figure. The correction is the mean of the five bodies, each counted
+#: once, so that no body is favoured by how often the suite renders it.
+LEAN_CORRECTION_DEG = 2.9
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ MIN_STRIDE_S, MAX_STRIDE_S = 120.0 / MAX_CADENCE_SPM, 120.0 / MIN_CADENCE_SPM
 _PROMINENCE = 0.15  # leg lengths a heel / toe peak must rise over the last back_s
 _SPIKE = 0.3  # leg lengths: a one-frame jump this big is an outlier
 _MIN_REFINE_S = 0.03  # peak refinement spans at least +-30 ms (3 samples at 60 fps)
+#: A contact is the foot's most forward point and a toe-off its most backward: a peak must
+#: stand in the upper half of the signal's range over the last stride at 100 steps/min
+#: (1.2 s), so a jitter bump while the foot sweeps back is no contact (the shared clip
+#: mirrored: one at −0.15 leg lengths between true contacts at +0.3 blocked the next
+#: real one for the refractory time).
+_RANGE_S, _RANGE_SHARE = 1.2, 0.5
 
 # Leg-label swap repair (see GaitTracker._fix_swap).
 _SWAP_MEMORY_S = 0.25  # history used to predict the legs
@@ -162,7 +168,7 @@ class PeakDetector:
 
     def __init__(self, delay_s: float, back_s: float, prominence_back: float,
                  prominence_fwd: float, refractory_s: float, refine_frames: float = 1.2,
-                 spike: float = math.inf) -> None:
+                 spike: float = math.inf, range_share: float = 0.0) -> None:
         self.delay_s = delay_s
         self.back_s = back_s
         self.prominence_back = prominence_back
@@ -170,6 +176,7 @@ class PeakDetector:
         self.refractory_s = refractory_s
         self.refine_frames = refine_frames
         self.spike = spike
+        self.range_share = range_share
         self.frame_dt = 1.0 / 30.0
         self.max_wait_s = 2 * delay_s
         self._t: list[float] = []
@@ -231,13 +238,24 @@ class PeakDetector:
         if (vj - vs[before].min() < self.prominence_back
                 or vj - vs[after].min() < self.prominence_fwd):
             return None
+        if self.range_share > 0 and not self._high_in_range(ts, vs, j):
+            return None
         t_peak = refine_peak(ts, vs, j, max(self.refine_frames * self.frame_dt, _MIN_REFINE_S))
         if self.last_peak is not None and t_peak - self.last_peak < self.refractory_s:
             return None
         return t_peak
 
+    def _high_in_range(self, ts: np.ndarray, vs: np.ndarray, j: int) -> bool:
+        """True when sample j stands in the top `1 - range_share` of the range over the last
+        _RANGE_S (always, with less than half of that seen yet)."""
+        recent = (ts >= ts[j] - _RANGE_S) & (ts <= ts[j])
+        if ts[j] - ts[recent].min() < _RANGE_S / 2:
+            return True
+        lo, hi = vs[recent].min(), vs[recent].max()
+        return bool(vs[j] >= lo + self.range_share * (hi - lo))
+
     def _prune(self, t: float) -> None:
-        keep_from = t - self.delay_s - self.back_s - 0.5
+        keep_from = t - max(self.delay_s + self.back_s, _RANGE_S) - 0.5
         drop = 0
         while drop < self._next and self._t[drop] < keep_from:
             drop += 1
@@ -305,7 +323,8 @@ class GaitTracker:
         refractory = 0.8 * MIN_STRIDE_S
 
         def detector() -> PeakDetector:
-            return PeakDetector(delay_s, back_s, _PROMINENCE, 0.0, refractory, spike=_SPIKE)
+            return PeakDetector(delay_s, back_s, _PROMINENCE, 0.0, refractory, spike=_SPIKE,
+                                range_share=_RANGE_SHARE)
 
         self._contact = {leg: detector() for leg in LEGS}
         self._toe_off = {leg: detector() for leg in LEGS}

@@ -19,7 +19,6 @@ import argparse
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +26,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lab.score import analyze_command, analyze_env, needs_analysis, replay_command  # noqa: E402
 
 
 def clip_name(video: Path) -> str:
@@ -47,29 +49,24 @@ def mirror_video(video: Path, out: Path) -> None:
 
 def analyze(video: Path, out: Path, extra: list[str], rerun: bool) -> Path:
     """`ribsdown analyze VIDEO --out OUT` (reused when OUT holds a finished one)."""
-    if (out / "summary.json").is_file() and not rerun:
-        return out
-    if out.exists():
-        shutil.rmtree(out)
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-           "XDG_DATA_HOME": str(out.parent / "xdg" / "data"), "XDG_CONFIG_HOME": str(out.parent / "xdg" / "config")}
-    command = [sys.executable, "-m", "realtime.apps.cli", "analyze", str(video), "--out", str(out), *extra]
-    with (out.parent / f"{out.name}.log").open("w") as log:
-        subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env, check=True, cwd=ROOT)
+    if needs_analysis(out, rerun):
+        run_logged(analyze_command(video, out, extra, None), out)
     return out
 
 
 def replay(analysis: Path, extra: list[str]) -> Path:
     """`ribsdown analyze --landmarks` of a finished analysis into a fresh ANALYSIS.replay."""
     out = analysis.with_name(analysis.name + ".replay")
-    if out.exists():
-        shutil.rmtree(out)
-    command = [sys.executable, "-m", "realtime.apps.cli", "analyze", "--landmarks", str(analysis / "landmarks.npz"),
-               "--out", str(out), *extra]
-    env = {**os.environ, "XDG_DATA_HOME": str(out.parent / "xdg" / "data"),
-           "XDG_CONFIG_HOME": str(out.parent / "xdg" / "config")}
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=env, check=True, cwd=ROOT)
+    needs_analysis(out, rerun=True)
+    run_logged(replay_command(analysis / "landmarks.npz", out, extra), out)
     return out
+
+
+def run_logged(command: list[str], out: Path) -> None:
+    """Run a ribsdown command from the repository with the lab's private homes, into OUT.log."""
+    with (out.parent / f"{out.name}.log").open("w") as log:
+        subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=analyze_env(out.parent), check=True,
+                       cwd=ROOT)
 
 
 def session_figures(folder: Path) -> dict:

@@ -67,6 +67,10 @@ LEG_LANDMARKS: dict[Leg, tuple[int, int, int, int, int]] = {
 }
 
 
+#: No signal from either leg this frame.
+_NO_SIGNALS: dict[Leg, tuple[float, float] | None] = {leg: None for leg in LEGS}
+
+
 def cadence_spm_from_stride(stride_s: float) -> float:
     """Steps per minute from one stride time (two steps per stride)."""
     return 2.0 * 60.0 / stride_s
@@ -338,8 +342,6 @@ class GaitTracker:
         self._dts: deque[float] = deque(maxlen=15)
         self._midstance = MidstanceTracker()
         self._midstances: deque[Midstance] = deque(maxlen=16)
-        self._ankle_gap: float | None = None
-        self._hip_y_now: float | None = None
         self.t: float | None = None
 
     # ---------------------------------------------------------------- state
@@ -406,11 +408,8 @@ class GaitTracker:
         if self.t is not None and t > self.t:
             self._dts.append(t - self.t)
         self.t = t
-        signals: dict[Leg, tuple[float, float] | None] = {leg: None for leg in LEGS}
-        self._ankle_gap, self._hip_y_now = None, None
-        if pose is not None:
-            signals = self._measure(t, pose)
-        self._midstances.extend(self._midstance.update(t, self._ankle_gap, self._hip_y_now))
+        signals, ankle_gap, hip_y = self._measure(t, pose) if pose is not None else (_NO_SIGNALS, None, None)
+        self._midstances.extend(self._midstance.update(t, ankle_gap, hip_y))
         frame_dt = float(np.median(self._dts)) if self._dts else None
         found: list[tuple[float, Leg, EventKind]] = []
         for leg in LEGS:
@@ -435,8 +434,10 @@ class GaitTracker:
         self._last_contact[leg] = tp
         return GaitEvent(tp, leg, kind, near, stride)
 
-    def _measure(self, t: float, pose: Pose) -> dict[Leg, tuple[float, float] | None]:
-        """Per leg (heel forward, −toe forward) in leg lengths; updates the side state."""
+    def _measure(self, t: float, pose: Pose) -> tuple[dict[Leg, tuple[float, float] | None], float | None,
+                                                      float | None]:
+        """Per leg (heel forward, −toe forward) in leg lengths, the ankles' fore-aft gap (leg
+        lengths) and the mid-hip's image height; updates the side state."""
         hip = pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
         pts = np.stack([pose.xy[list(LEG_LANDMARKS[leg][1:])] - hip for leg in LEGS])  # (2, 4, 2)
         pts = self._fix_swap(t, pts)
@@ -444,16 +445,15 @@ class GaitTracker:
                    + np.linalg.norm(pts[:, 1] - pts[:, 0], axis=-1))  # (2,)
         length = float(np.mean(lengths))
         if length <= 1e-6:
-            return {leg: None for leg in LEGS}
+            return _NO_SIGNALS, None, None
         self._leg_len = length if self._leg_len is None else 0.95 * self._leg_len + 0.05 * length
         for leg in LEGS:
             vis = float(np.mean(pose.visibility[list(LEG_LANDMARKS[leg][1:])]))
             self._vis[leg] = 0.9 * self._vis[leg] + 0.1 * vis
         sign = direction_sign(self.facing)
         fwd = sign * pts[:, :, 0] / self._leg_len  # (2, 4) knee, ankle, heel, toe
-        self._ankle_gap = float(fwd[0, 1] - fwd[1, 1])
-        self._hip_y_now = float(hip[1])
-        return {leg: (float(fwd[i, 2]), float(-fwd[i, 3])) for i, leg in enumerate(LEGS)}
+        signals = {leg: (float(fwd[i, 2]), float(-fwd[i, 3])) for i, leg in enumerate(LEGS)}
+        return signals, float(fwd[0, 1] - fwd[1, 1]), float(hip[1])
 
     def _fix_swap(self, t: float, pts: np.ndarray) -> np.ndarray:
         """Undo a left/right leg label swap: match both legs `(2, 4, 2)` to predictions.

@@ -3,13 +3,15 @@
 - bare loop: decode -> model -> coach in one thread, one process, nothing written (what
   `analyze` did before it used every core);
 - `ribsdown analyze CLIP --jobs N` for each N in `--jobs` (the whole command: the model's
-  pass, the coach, summary.json / frames.csv / landmarks.npz, the report and the history);
+  pass, the coach, summary.json / frames.csv / landmarks.npz, the report and the history),
+  for each pose model in `--models` (default full);
 - the model alone on pre-decoded frames (no decoding, no coach): its frames per second.
 
 Whole processes, the variants alternated `--rounds` times; the table gives the median wall
 time. Run by hand (a long clip: bench/make_long_clip.py):
 
     .venv/bin/python bench/analyze_speed.py /tmp/ribsdown_bench/treadmill_36s.mp4 [--rounds 3] [--jobs 1,2]
+    .venv/bin/python bench/analyze_speed.py CLIP --jobs 2 --models full,heavy   # the models' cost
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def main() -> None:
     ap.add_argument("clip")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", default=f"1,{os.cpu_count()}")
+    ap.add_argument("--models", default="full", help="comma-separated pose models for `ribsdown analyze --model`")
     ap.add_argument("--model-frames", type=int, default=200)
     ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the bare loop's own process
     a = ap.parse_args()
@@ -101,15 +104,17 @@ def main() -> None:
            "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     jobs = [int(j) for j in a.jobs.split(",")]
     variants = {"bare loop (1 thread)": [sys.executable, __file__, "--bare", a.clip]}
-    for j in jobs:
-        variants[f"ribsdown analyze --jobs {j}"] = [sys.executable, "-m", "realtime.apps.cli", "analyze", a.clip,
-                                                    "--jobs", str(j), "--out"]
+    for model in a.models.split(","):
+        for j in jobs:
+            name = f"ribsdown analyze --jobs {j}" + ("" if model == "full" else f" --model {model}")
+            variants[name] = [sys.executable, "-m", "realtime.apps.cli", "analyze", a.clip, "--model", model,
+                              "--jobs", str(j), "--out"]
     times: dict[str, list[float]] = {k: [] for k in variants}
     cpu: dict[str, list[float]] = {k: [] for k in variants}
     for r in range(a.rounds):
         for name, cmd in variants.items():
             if cmd[-1] == "--out":
-                cmd = [*cmd, str(work / f"out_{r}_{len(times[name])}_{name.split()[-1]}")]
+                cmd = [*cmd, str(work / f"out_{r}_{len(times[name])}_{'_'.join(name.split()[2:])}")]
             wall, cpu_s = timed(cmd, env)
             times[name].append(wall)
             cpu[name].append(cpu_s)

@@ -8,12 +8,15 @@ screen drawing (ScreenOutput on SDL's dummy video driver):
 
 - ribsdown: `run_session` with a capture thread that drains the camera and keeps only the
   newest frame (realtime/sources/capture.py), the model and the coach, then the screen;
-- naive webcam demo: read -> model -> coach -> draw, all in one thread.
+- naive webcam demo: read -> model -> coach -> draw, all in one thread;
+- `ribsdown-nomask` (with `--loops`): the ribsdown loop with the model's segmentation mask
+  off (no back outline, no outline way): what the mask costs live.
 
 Latency is capture (the frame's arrival) -> the frame with its overlay on screen.
 
     .venv/bin/python bench/live_loop.py [--fps 30,60] [--seconds 60] [--rounds 1]
     .venv/bin/python bench/live_loop.py --memory --seconds 600 --fps 30   # part 4, RSS over time
+    .venv/bin/python bench/live_loop.py --fps 30 --loops ribsdown,ribsdown-nomask --rounds 3  # the mask's cost
 """
 
 from __future__ import annotations
@@ -119,11 +122,12 @@ def camera_source(cam: MjpegCamera):
     return EmulatedCamera()
 
 
-def setup(size: tuple[int, int]):
+def setup(size: tuple[int, int], mask: bool = True):
+    """The app's pipeline (its model with or without the segmentation mask) and screen."""
     from cues.rules import load_rules
     from realtime.apps.assemble import build_coach
     from realtime.apps.cli import build_parser
-    from realtime.models.estimator import PoseEstimator
+    from realtime.models.estimator import EstimatorConfig, PoseEstimator
     from realtime.outputs.layers import ScreenOutput
     from realtime.outputs.screen import Screen
     from realtime.pipeline.loop import Pipeline
@@ -131,15 +135,16 @@ def setup(size: tuple[int, int]):
     args = build_parser().parse_args(["run"])
     screen = Screen()
     screen.open()
-    return Pipeline(PoseEstimator(), build_coach(load_rules(None), size, args)), ScreenOutput(screen), screen
+    estimator = PoseEstimator(EstimatorConfig(enable_segmentation=mask))
+    return Pipeline(estimator, build_coach(load_rules(None), size, args)), ScreenOutput(screen), screen
 
 
-def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None) -> dict:
+def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = True) -> dict:
     from realtime.pipeline.loop import run_session
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
 
-    pipeline, shown, screen = setup(cam.size)
+    pipeline, shown, screen = setup(cam.size, mask)
     source = camera_source(cam)
     record = SessionRecord(source=source.name, fps=cam.fps, landmarks=LandmarkLog(cam.size, cam.fps, source.name))
     warm_up(pipeline, cam)
@@ -179,7 +184,7 @@ def run_naive(cam: MjpegCamera, seconds: float) -> dict:
             step = pipeline.coach.step(t, image, raw)
             timing = FrameTiming(arrived, done, time.monotonic())
             shown.handle(FrameResult(Frame(image, t, k, arrived), step.analysis, step.cue, step.banner,
-                                     pipeline.estimator.last_ms, raw, timing))
+                                     pipeline.estimator.last_ms, raw, timing, in_fault=step.in_fault))
             rows.append(k)
             latency.append(timing.latency_ms)
             pose_ms.append(pipeline.estimator.last_ms)
@@ -258,7 +263,7 @@ def main() -> None:
     ap.add_argument("--fps", default="30,60")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--loops", default="ribsdown,naive")
+    ap.add_argument("--loops", default="ribsdown,naive", help="of ribsdown, naive, ribsdown-nomask")
     ap.add_argument("--memory", action="store_true", help="the ribsdown loop only, RSS sampled every 10 s")
     a = ap.parse_args()
     from realtime.apps.cli import quiet_native_logs
@@ -278,8 +283,10 @@ def main() -> None:
               f"end {end - warm[0]:+.1f} MB (from the lowest {end - min(warm):+.1f} MB); peak RSS {peak:.1f} MB")
         print(trend(sampler.samples))
         return
-    loops = {"ribsdown": run_ribsdown, "naive": run_naive}
-    names = {"ribsdown": "ribsdown (capture thread, newest frame; model one frame ahead)", "naive": "naive demo (one thread)"}
+    loops = {"ribsdown": run_ribsdown, "naive": run_naive,
+             "ribsdown-nomask": lambda cam, seconds: run_ribsdown(cam, seconds, mask=False)}
+    names = {"ribsdown": "ribsdown (capture thread, newest frame; model one frame ahead)", "naive": "naive demo (one thread)",
+             "ribsdown-nomask": "ribsdown without the segmentation mask (no back outline)"}
     results: dict = {}
     for _ in range(a.rounds):
         for fps in (float(f) for f in a.fps.split(",")):

@@ -76,7 +76,8 @@ class RuleState:
 
 
 def condition_value(cond: Condition, stride: object, baseline: Mapping[str, float] | None) -> float | None:
-    """The value a condition reads from a stride: absolute, or relative to the baseline."""
+    """The value a condition reads from a stride: absolute, relative to the baseline, or
+    that in the baseline's spreads, at least `min_spread` (None when a spread is unknown or zero)."""
     value = getattr(stride, cond.metric, None)
     if value is None:
         return None
@@ -84,7 +85,11 @@ def condition_value(cond: Condition, stride: object, baseline: Mapping[str, floa
         return float(value)
     if not baseline or baseline.get(cond.metric) is None:
         return None
-    return float(value) - float(baseline[cond.metric])
+    diff = float(value) - float(baseline[cond.metric])
+    if not cond.spreads:
+        return diff
+    spread = (baseline.get("spread") or {}).get(cond.metric)
+    return diff / max(float(spread), cond.min_spread) if spread else None
 
 
 def way_status(way: Way, values: Sequence[float | None], in_fault: bool) -> Status:
@@ -144,7 +149,8 @@ def next_streak(streak: int, status: Status) -> int:
 def describe(cond: Condition, value: float | None) -> str:
     """e.g. "trunk_lean_midstance_deg -3.2 < 0 (vs baseline)"."""
     edge = f"< {cond.below:g}" if cond.below is not None else f"> {cond.above:g}"
-    return f"{cond.metric} {value:+.2f} {edge}{' (vs baseline)' if cond.baseline else ''}"
+    against = " (SDs over baseline)" if cond.spreads else " (vs baseline)" if cond.baseline else ""
+    return f"{cond.metric} {value:+.2f} {edge}{against}"
 
 
 def _stride_list(strides: object | Sequence[object] | None) -> list[object]:
@@ -181,6 +187,11 @@ class CueEngine:
         self.states = {r.id: RuleState() for r in rules.cues}
         self.decided: list[Cue] = []
         self._last_line_t: float | None = None
+
+    @property
+    def in_fault(self) -> frozenset[str]:
+        """The cues whose fault holds now (from its persistence until it clears)."""
+        return frozenset(rule_id for rule_id, state in self.states.items() if state.in_fault)
 
     @property
     def spoken(self) -> list[Cue]:

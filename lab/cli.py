@@ -1,4 +1,4 @@
-"""The lab's command line: `python -m lab render | suite | score`."""
+"""The lab's command line: `python -m lab render | suite | score | back`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     suite.add_argument("--jobs", type=int, default=1, help="clips rendered at once (processes, default 1)")
     suite.add_argument("--list", action="store_true", help="list the specs and stop")
     sub.add_parser("score", help="run ribsdown analyze on each clip in DIR and print the error table", add_help=False)
+    sub.add_parser("back", help="the back's outline values against the truth, and each ribs_down way", add_help=False)
     return parser
 
 
@@ -40,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lab import score
 
         return score.main(argv[1:])
+    if argv[:1] == ["back"]:
+        from lab import back
+
+        return back.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return command_render(args) if args.command == "render" else command_suite(args)

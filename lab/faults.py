@@ -3,7 +3,10 @@
 A fault ramps in smoothly over `ramp_s` from `onset_s`, and out again from `end_s` when set.
 Sizes are degrees: a lean change (+ forward), a lumbar extension, an anterior pelvic tilt,
 the most hip extension left (the hip cannot go further behind; the pelvis and the low back
-make up the rest), or the shank angle at contact an overstrider lands with.
+make up the rest), or the shank angle at contact an overstrider lands with. A level-lean arch
+is a lumbar extension with the trunk turned forward from the hips by `LEAN_PER_LUMBAR_DEG` of
+it: the pelvis tips forward under the arch and the trunk's lean stays, so only the back's
+shape shows it.
 """
 
 from __future__ import annotations
@@ -17,10 +20,15 @@ from lab.gait import smoothstep
 CUE_OF_FAULT = {
     "trunk_lean": None,  # forward: lean_less; backward: ribs_down (decided by the sign)
     "lumbar_extension": "ribs_down",
+    "level_lean_arch": "ribs_down",
     "anterior_pelvic_tilt": "ribs_down",
     "hip_extension_limit": "hip_drive",
     "overstride": "shorter_steps",
 }
+
+#: The trunk's lean (hip joints → shoulders) drops 0.82° per degree of lumbar extension on the
+#: default body (the lab's lumbar_extension_5/10/15 clips: −4.1, −8.2, −12.3°).
+LEAN_PER_LUMBAR_DEG = 0.82
 
 
 @dataclass(frozen=True)

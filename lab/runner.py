@@ -8,7 +8,7 @@ The posture is set by segment angles in the sagittal plane (body frame: z forwar
   sacrum and lowest lumbar level, whose skin is the back of the pelvis in MakeHuman's
   weights) tips with the pelvis's own tilt; spine04 and spine03 undo it;
 - a trunk-lean fault turns pelvis and rib cage together (from the hips), a lumbar extension
-  turns the rib cage back alone, an anterior pelvic tilt turns the pelvis alone (the lumbar
+  turns the rib cage back alone (a level-lean arch does both: lab/faults.py), an anterior pelvic tilt turns the pelvis alone (the lumbar
   spine extends by as much, the rib cage stays);
 - a hip-extension limit: when the thigh goes further behind than the hip allows, the pelvis
   tips forward by the excess and the trunk tips back by `BACK_SHARE` of it ("going through
@@ -26,7 +26,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from lab.body import Skeleton, apply, foot_vertices
-from lab.faults import Fault, total
+from lab.faults import LEAN_PER_LUMBAR_DEG, Fault, total
 from lab.gait import SIDES, Gait, GaitModel, LegGeometry, LegState
 
 SUFFIX = {"left": ".L", "right": ".R"}
@@ -201,10 +201,11 @@ class Runner:
         g = self.gait
         step = g.stride_s / 2
         toe_off_phase = 2 * math.pi * (t - self.model.contact_time("left", t) - g.stance_s) / step
-        lean_fault = total(self.faults, "trunk_lean", t)
+        level_arch = total(self.faults, "level_lean_arch", t)
+        lean_fault = total(self.faults, "trunk_lean", t) + LEAN_PER_LUMBAR_DEG * level_arch
         tilt = PELVIS_SWING_DEG * math.cos(toe_off_phase) + total(self.faults, "anterior_pelvic_tilt", t)
         trunk = (g.trunk_lean_deg - self.trunk_rest_deg + TRUNK_SWING_DEG * math.cos(toe_off_phase + math.pi)
-                 + lean_fault - total(self.faults, "lumbar_extension", t))
+                 + lean_fault - total(self.faults, "lumbar_extension", t) - level_arch)
         hip_y = self.model.hip_height(t)
         legs = {side: self.model.leg(side, t, self._hip(side, hip_y)) for side in SIDES}
         limit = self._hip_limit(t)

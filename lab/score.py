@@ -4,8 +4,9 @@ DIR holds one folder per clip (`clip.mp4`, `truth.json`, optionally `masks.npz`)
 outputs go to DIR/NAME/analysis (reused unless --rerun; its log beside it), with the history
 and the user's rules kept inside DIR/NAME/xdg. `--replay` scores today's coach on the
 landmarks an earlier analysis recorded (`analyze --landmarks`, into DIR/NAME/replay): the
-model's output is the same, so a change to the coach is scored in minutes. The mask IoU pass runs MediaPipe here, after the
-analysis, one clip at a time. Prints one Markdown table and a summary; the maths is lab/compare.py.
+model's output is the same, so a change to the coach is scored in minutes. `--model heavy`
+(or lite) analyses with that pose model into DIR/NAME/analysis_heavy (replay_heavy). The
+mask IoU pass runs MediaPipe here, after the analysis, one clip at a time. Prints one Markdown table and a summary; the maths is lab/compare.py.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ REPLAY_DIR = "replay"
 LOG_NAME = "analyze.log"
 REPLAY_LOG_NAME = "replay.log"
 IOU_NAME = "mask_iou.json"
+#: The pose model `ribsdown analyze` uses unless --model says otherwise (its folders keep the
+#: plain names; another model's get the model's name: analysis_heavy, replay_heavy, ...).
+DEFAULT_MODEL = "full"
+
+
+def model_folder(name: str, model: str) -> str:
+    """`name` for the default model, `name_model` for another (before a suffix: analyze_heavy.log)."""
+    if model == DEFAULT_MODEL:
+        return name
+    stem, dot, suffix = name.partition(".")
+    return f"{stem}_{model}{dot}{suffix}"
 
 # --------------------------------------------------------------------------- inputs
 
@@ -171,14 +183,18 @@ def analyze_env(folder: Path) -> dict[str, str]:
     return {**os.environ, **no_screen, **{k: str(v) for k, v in homes.items()}}
 
 
-def run_analyze(folder: Path, truth: dict, jobs: int | None, replay: bool = False) -> str | None:
+def run_analyze(folder: Path, truth: dict, jobs: int | None, replay: bool = False,
+                model: str = DEFAULT_MODEL) -> str | None:
     """`ribsdown analyze` of the clip into folder/analysis (or, replaying, of its landmarks
-    into folder/replay), its output in the log; None when it succeeded, else what went wrong."""
+    into folder/replay; `model_folder` names them for another model), its output in the
+    log; None when it succeeded, else what went wrong."""
+    analysis = folder / model_folder(ANALYSIS_DIR, model)
     if replay:
-        command = replay_command(folder / ANALYSIS_DIR / "landmarks.npz", folder / REPLAY_DIR, analyze_args(truth))
+        command = replay_command(analysis / "landmarks.npz", folder / model_folder(REPLAY_DIR, model), analyze_args(truth))
     else:
-        command = analyze_command(video_path(folder, truth), folder / ANALYSIS_DIR, analyze_args(truth), jobs)
-    log = folder / (REPLAY_LOG_NAME if replay else LOG_NAME)
+        model_args = [] if model == DEFAULT_MODEL else ["--model", model]
+        command = analyze_command(video_path(folder, truth), analysis, [*analyze_args(truth), *model_args], jobs)
+    log = folder / model_folder(REPLAY_LOG_NAME if replay else LOG_NAME, model)
     with log.open("w", encoding="utf-8") as fh:
         done = subprocess.run(command, stdout=fh, stderr=subprocess.STDOUT, env=analyze_env(folder), check=False)
     if done.returncode == 0:
@@ -285,14 +301,14 @@ def clip_iou(folder: Path, truth: dict, rerun: bool) -> IoUStats | None:
 
 def score_folder(folder: Path, truth: dict, args: argparse.Namespace) -> ClipScore:
     """Analyse the clip (unless its analysis is reused), measure the masks, score it."""
-    analysis = folder / ANALYSIS_DIR
+    analysis = folder / model_folder(ANALYSIS_DIR, args.model)
     if needs_analysis(analysis, args.rerun):
-        progress(f"{folder.name}: ribsdown analyze")
-        failed = run_analyze(folder, truth, args.jobs)
+        progress(f"{folder.name}: ribsdown analyze --model {args.model}")
+        failed = run_analyze(folder, truth, args.jobs, model=args.model)
     elif args.replay:
-        analysis = folder / REPLAY_DIR
+        analysis = folder / model_folder(REPLAY_DIR, args.model)
         needs_analysis(analysis, rerun=True)
-        failed = run_analyze(folder, truth, args.jobs, replay=True)
+        failed = run_analyze(folder, truth, args.jobs, replay=True, model=args.model)
     else:
         failed = None
     if failed:
@@ -329,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--replay", action="store_true",
                         help="score today's coach on the landmarks an earlier analysis recorded (no model: seconds "
                         "a clip), into DIR/NAME/replay")
+    parser.add_argument("--model", choices=("lite", "full", "heavy"), default=DEFAULT_MODEL,
+                        help="the pose model of `ribsdown analyze` (default full); another model's outputs go to "
+                        "DIR/NAME/analysis_MODEL and replay_MODEL")
     parser.add_argument("--only", type=lambda s: [n for n in s.split(",") if n], metavar="NAME[,NAME]",
                         help="score only these clips")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table and summary here")

@@ -22,6 +22,8 @@ BASE = Spec(name="run_170", duration_s=10.0)
 FAULT_CLIP_S = 20.0
 FAULT_ONSET_S = 10.0
 CALIBRATION = ("--calibration-s", "8")
+#: Arching clips in the loose top too: it hangs over the hollow of the back.
+LOOSE_TOP = Outfit(top="loose", top_colour="grey")
 #: Overstriding is coached below 160 steps/min (cues/rules.toml), so its clips run at 150.
 OVERSTRIDE_CADENCE = 150.0
 
@@ -50,7 +52,8 @@ def faulty(name: str, faults: tuple[Fault, ...], cadence_spm: float = BASE.caden
 
 
 def fault_specs() -> list[Spec]:
-    """Every fault at its sizes, and arching as lumbar extension with pelvic tilt together."""
+    """Every fault at its sizes; arching as lumbar extension with pelvic tilt together, and at
+    a level lean (lab/faults.py); three arching clips in a loose top."""
     out = []
     for kind, sizes in FAULT_SIZES.items():
         for size in sizes:
@@ -60,6 +63,12 @@ def fault_specs() -> list[Spec]:
     for size in (5.0, 10.0, 15.0):
         both = (Fault("lumbar_extension", size / 2, FAULT_ONSET_S), Fault("anterior_pelvic_tilt", size / 2, FAULT_ONSET_S))
         out.append(faulty(f"arch_combined_{size:g}", both))
+        out.append(faulty(f"arch_level_lean_{size:g}", (Fault("level_lean_arch", size, FAULT_ONSET_S),)))
+    out.append(replace(faulty("lumbar_extension_10_loose_top", (Fault("lumbar_extension", 10.0, FAULT_ONSET_S),)),
+                       outfit=LOOSE_TOP))
+    for size in (10.0, 15.0):
+        level = (Fault("level_lean_arch", size, FAULT_ONSET_S),)
+        out.append(replace(faulty(f"arch_level_lean_{size:g}_loose_top", level), outfit=LOOSE_TOP))
     return out
 
 
@@ -112,7 +121,7 @@ def full() -> list[Spec]:
 
 
 def quick() -> list[Spec]:
-    """About eight short clips at 640×360 that CI renders and scores in a few minutes."""
+    """Nine short clips at 640×360 that CI renders and scores in a few minutes."""
     small = camera(width=640, height=360)
     q = lambda name, **kw: replace(BASE, name=name, camera=kw.pop("camera", small), **kw)  # noqa: E731
     return [
@@ -123,6 +132,8 @@ def quick() -> list[Spec]:
         q("q_run_170_right", facing="right", duration_s=6.0),
         q("q_arch_10", duration_s=8.0, faults=(Fault("lumbar_extension", 10.0, 3.0),),
           analyze_args=("--calibration-s", "2")),
+        q("q_arch_level_12", duration_s=13.0, faults=(Fault("level_lean_arch", 12.0, 7.0),),
+          analyze_args=("--calibration-s", "5")),  # 5 s: the 12 strides a spread needs
         q("q_low_60fps", camera=camera(width=640, height=360, height_m=0.5), fps=60.0, duration_s=4.0),
         q("q_loose_tights", outfit=Outfit(top="loose", bottoms="tights", top_colour="red"), duration_s=5.0),
     ]

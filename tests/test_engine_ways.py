@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
-from cues.engine import CueEngine, way_status
+from cues.engine import CueEngine, condition_value, way_status
 from cues.rules import Condition, CueRule, Way, load_rules, parse_rules
 from realtime.core.errors import UserError
 
@@ -189,8 +190,22 @@ def test_the_shipped_rules_load_with_the_rib_cage_way_of_its_own():
     own = {(r.id, w.persistence_strides) for r in shipped.cues for w in r.faults if w.persistence_strides}
     assert own == {("ribs_down", 4)}
     rib_way = next(w for w in shipped.cues[0].faults if w.persistence_strides)
-    assert {c.metric for c in rib_way} == {"thorax_pelvis_deg", "pelvic_deg", "rib_cage_quality"}
+    assert [(c.metric, c.baseline, c.spreads) for c in rib_way] == [("lumbar_arch", True, True)]
     assert pickle.loads(pickle.dumps(shipped)) == shipped
+
+
+def test_a_condition_in_spreads_reads_the_runner_own_scatter():
+    cond = Condition("lumbar_arch", above=3.0, baseline=True, spreads=True)
+    stride = SimpleNamespace(lumbar_arch=0.018)
+    assert condition_value(cond, stride, {"lumbar_arch": 0.010, "spread": {"lumbar_arch": 0.002}}) == pytest.approx(4.0)
+    assert condition_value(cond, stride, {"lumbar_arch": 0.010, "spread": {"lumbar_arch": 0.0}}) is None
+    assert condition_value(cond, stride, {"lumbar_arch": 0.010}) is None  # a baseline saved before spreads
+    floored = Condition("lumbar_arch", above=3.0, baseline=True, spreads=True, min_spread=0.004)
+    assert condition_value(floored, stride, {"lumbar_arch": 0.010, "spread": {"lumbar_arch": 0.002}}) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="min_spread"):
+        Condition("lumbar_arch", above=3.0, baseline=True, min_spread=0.001)
+    with pytest.raises(ValueError, match="spreads = true needs baseline = true"):
+        Condition("lumbar_arch", above=3.0, spreads=True)
 
 
 def test_rules_built_in_code_from_plain_condition_tuples_still_work():

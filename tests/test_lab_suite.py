@@ -139,3 +139,23 @@ def test_replaying_the_recorded_landmarks_scores_the_same(scored, tmp_path):
         first = clip_scores(scored)[name]
         for key in ("running_share", "false_running_share", "cadence_app", "strides_app", "lean_frames"):
             assert replayed[name][key] == first[key], (name, key)
+
+
+def test_the_back_against_its_truth_and_the_outline_way_on_a_level_lean_arch(scored, tmp_path):
+    """`lab back`: the outline's arch deepens with the true lumbar extension, scatters little per
+    stride, and the outline way alone cues the arch the trunk's lean does not show."""
+    out = tmp_path / "back.json"
+    result = lab("back", str(scored["suite"]), "--coach", "analysis", "--json", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "## The back against the truth" in result.stdout and "| fitted top | lumbar_arch" in result.stdout
+    figures = json.loads(out.read_text())
+    arch = figures["accuracy"]["fitted top"]["lumbar_arch"]
+    assert arch["per_deg"] > 0.0005 and arch["sd"] < 0.004, arch  # the lab's full suite: +0.0010/°, SD 0.0025
+    assert figures["accuracy"]["loose top"]["lumbar_arch"] is not None
+    ways = {w["way"]: w for w in figures["ways"]}
+    outline = next(w for name, w in ways.items() if name.startswith("lumbar_arch SDs over baseline"))
+    assert outline["latencies"]["q_arch_level_12"] is not None and outline["latencies"]["q_arch_level_12"] <= 8.0
+    assert ways["trunk_lean_midstance_deg < 1.5"]["latencies"]["q_arch_level_12"] is None  # level lean
+    assert outline["false_cues"] == 0 and outline["clean_minutes"] > 0.2
+    cued = clip_scores(scored)["q_arch_level_12"]["faults"][0]
+    assert cued["cue"] == "ribs_down" and not cued["missed"], cued

@@ -66,7 +66,8 @@ def test_video_or_landmarks_not_both(tmp_path):
 
 ARCH_START_S = 12.0  # treadmill_side_left_then_arched.mp4: the trunk bent back from 12 s (clips README)
 
-#: `ribs_down` with only its rib-cage way (as in cues/rules.toml): the back's outline alone.
+#: `ribs_down` with only an outline way of its own, two-signal (the shipped rules read the
+#: lumbar arch in the runner's spreads instead, cues/rules.toml): the back's outline alone.
 RIB_CAGE_ONLY = """
 [[cue]]
 id = "ribs_down"

@@ -20,7 +20,7 @@ from realtime.apps import history_cli
 from realtime.core.errors import UserError
 from realtime.record.store import SessionStore
 from realtime.report.facts import (
-    arch_edges,
+    arch_edge,
     back_lines,
     band_text,
     clock,
@@ -39,7 +39,8 @@ from tests.sessions import (
 
 ARCH_START_S = 12.0  # the clip's arching starts at 12 s (clips README)
 #: The made-up sessions' baseline (the outline way of ribs_down reads it).
-BASELINE = {"ready": True, "trunk_lean_midstance_deg": 5.0, "thorax_pelvis_deg": 10.0, "pelvic_deg": 5.0}
+BASELINE = {"ready": True, "trunk_lean_midstance_deg": 5.0, "thorax_pelvis_deg": 10.0, "pelvic_deg": 5.0,
+            "lumbar_arch": 0.010, "spread": {"lumbar_arch": 0.002}}
 ACCENT_RGB = (217, 72, 15)  # report_plots.ACCENT
 BAND_RGB = (227, 241, 231)  # report_plots.BAND
 
@@ -140,11 +141,11 @@ def fault_section(page: str) -> str:
 
 
 def test_strides_at_fault_show_the_outline_way(tmp_path):
-    arched = [stride(1.0 + 0.7 * i, thorax_pelvis_deg=16.0, pelvic_deg=0.0, rib_cage_quality=0.8) for i in range(6)]
+    arched = [stride(1.0 + 0.7 * i, lumbar_arch=0.018, rib_cage_quality=0.8) for i in range(6)]  # 4 spreads deeper
     folder = synthetic_session(tmp_path / "arched", arched, baseline=BASELINE)
     faults = fault_section(write_report(folder).read_text(encoding="utf-8"))
     assert faults.count("<tr>") == 1 + 6  # the header and every stride
-    assert faults.count("Ribs down, lean forward") == 6 and "thorax–pelvis angle" in faults
+    assert faults.count("Ribs down, lean forward") == 6 and "lumbar arch" in faults
 
 
 def test_strides_are_judged_with_the_rules_the_session_ran_with(tmp_path):
@@ -191,16 +192,18 @@ def test_lean_segments_find_the_drop():
 
 def test_back_wording():
     assert "not read" in back_lines({"measured": False})[0]
-    arched = back_lines({"measured": True, "quality": 0.5,
+    arched = back_lines({"measured": True, "quality": 0.5, "held_arch": {"sds": 4.2, "t": 71.0, "strides": 4},
                          "vs_baseline": {"thorax_pelvis_deg": 6.6, "pelvic_deg": -6.9}})
     assert arched[0].startswith("Your back's outline was clear in 50%")
-    assert "more arched than your baseline" in arched[1] and "+7°" in arched[1] and "\u22127°" in arched[1]
-    same = back_lines({"measured": True, "quality": 0.4, "vs_baseline": {"thorax_pelvis_deg": 0.3, "pelvic_deg": 0.2}})
-    assert "as at your baseline" in same[1]
-    one_sided = back_lines({"measured": True, "quality": 0.4,
-                            "vs_baseline": {"thorax_pelvis_deg": 6.0, "pelvic_deg": -1.0}})
-    assert "within what one run scatters" in one_sided[1]
-    assert arch_edges(load_rules()) == (4.0, -4.0)  # the shipped rules' outline way
+    assert arched[1].startswith("From 1:11 your lower back hollowed") and "4.2 of your own" in arched[1]
+    assert "+7°" in arched[2] and "\u22127°" in arched[2]
+    same = back_lines({"measured": True, "quality": 0.4, "held_arch": {"sds": 1.1, "t": 30.0, "strides": 4},
+                       "vs_baseline": {"thorax_pelvis_deg": 0.3, "pelvic_deg": 0.2}})
+    assert "stayed within your own range" in same[1] and "1.1" in same[1]
+    no_baseline = back_lines({"measured": True, "quality": 0.4, "held_arch": None})
+    assert "need a calibrated run" in no_baseline[1] and len(no_baseline) == 2
+    assert arch_edge(load_rules()) == 3.0  # the shipped rules' outline way
+
 
 
 def test_wording():

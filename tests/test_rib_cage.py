@@ -581,3 +581,16 @@ def test_real_samples_are_mostly_usable(arched_samples):
         assert len(confident) >= 0.3 * len(samples)
         flare = [s.rib_flare for s in confident if s.rib_flare is not None]
         assert len(flare) >= 0.1 * len(samples) and 0.2 < float(np.median(flare)) < 0.45
+
+
+def test_the_held_arch_is_the_deepest_four_strides_in_the_runners_own_spreads():
+    from types import SimpleNamespace
+
+    base = {"lumbar_arch": 0.010, "spread": {"lumbar_arch": 0.002}, "t_end": 5.0}
+    arches = [0.011, 0.009, 0.016, 0.018, 0.019, 0.017, 0.030, 0.010]  # 4th-7th: all >= +0.007 (3.5 SDs)
+    strides = [SimpleNamespace(t_contact=6.0 + 0.35 * k, lumbar_arch=a) for k, a in enumerate(arches)]
+    held = rc.held_arch(strides, base)
+    assert held == {"sds": pytest.approx(3.5), "t": pytest.approx(7.05), "strides": 4}
+    assert rc.held_arch(strides, {"lumbar_arch": 0.010}) is None  # no spread: nothing to judge against
+    assert rc.held_arch(strides[:3], base) is None
+    assert rc.held_arch([SimpleNamespace(t_contact=1.0, lumbar_arch=None)] * 5, base) is None

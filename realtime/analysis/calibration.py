@@ -12,7 +12,10 @@ latest frame time) and hold at least `min_strides` strides, the stretch must be 
 p90 − p10 of the strides' midstance trunk leans at most `max_lean_spread_deg`. If it is
 not, the oldest strides are dropped until it is, and collection goes on. A steady
 stretch freezes `baseline`: the median of each metric (`session_values`, near leg
-preferred) plus `t_start`, `t_end` and `n_strides`. It never changes afterwards.
+preferred) plus `t_start`, `t_end`, `n_strides` and `spread` (each metric's stride-to-stride
+SD over the stretch's strides of both legs, `stride_spread`: how finely this runner, camera
+and clothing measure it). It never
+changes afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from realtime.analysis.stride_metrics import METRICS, StrideMetrics, session_values
+from realtime.analysis.stride_metrics import METRICS, StrideMetrics, session_values, stride_spread
 
 
 def _json_float(value: Any, places: int = 4) -> Any:
@@ -65,8 +68,8 @@ class Calibration:
 
     @property
     def baseline(self) -> dict[str, Any] | None:
-        """{metric: median | None for each of METRICS, "t_start", "t_end", "n_strides"},
-        or None before ready."""
+        """{metric: median | None for each of METRICS, "t_start", "t_end", "n_strides",
+        "spread": {metric: SD | None}}, or None before ready."""
         return None if self._baseline is None else dict(self._baseline)
 
     @property
@@ -133,7 +136,8 @@ class Calibration:
             return
         values = session_values(self._strides, self.min_strides)
         base: dict[str, Any] = {name: (v["median"] if v else None) for name, v in values.items()}
-        base.update(t_start=self._strides[0].t_contact, t_end=t, n_strides=len(self._strides))
+        base.update(t_start=self._strides[0].t_contact, t_end=t, n_strides=len(self._strides),
+                    spread={name: stride_spread(self._strides, name) for name in METRICS})
         self._baseline = base
 
     def _steady(self, strides: list[StrideMetrics]) -> bool:
@@ -159,8 +163,8 @@ class Calibration:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """JSON-safe dict for summary.json: ready, duration_s, t_start, t_end, n_strides
-        and each baseline metric (None before ready or when unknown)."""
+        """JSON-safe dict for summary.json: ready, duration_s, t_start, t_end, n_strides,
+        each baseline metric (None before ready or when unknown) and `spread`."""
         base = self._baseline or {}
         out: dict[str, Any] = {
             "ready": self.ready,
@@ -170,6 +174,8 @@ class Calibration:
             "n_strides": int(base.get("n_strides", 0)),
         }
         out.update({name: _json_float(base.get(name)) for name in METRICS})
+        spread = base.get("spread") or {}
+        out["spread"] = {name: _json_float(spread.get(name), 5) for name in METRICS}
         return out
 
 

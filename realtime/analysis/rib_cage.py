@@ -572,13 +572,36 @@ def _spread(values: list[float]) -> dict[str, float] | None:
             "n": len(values)}
 
 
+#: Strides in a row `held_arch` reads the arch over: the outline way's persistence in
+#: cues/rules.toml (ribs_down), so the report speaks of what the coach judged.
+ARCH_HELD_STRIDES = 4
+
+
+def held_arch(strides: list, baseline: dict | None) -> dict | None:
+    """The deepest lumbar arch held `ARCH_HELD_STRIDES` strides in a row, in the runner's own
+    stride-to-stride SDs over the baseline (`baseline["spread"]`): {"sds", "t", "strides"}
+    (t: the first of those strides' contact), or None without a baseline, a spread or enough strides."""
+    base = (baseline or {}).get("lumbar_arch")
+    spread = ((baseline or {}).get("spread") or {}).get("lumbar_arch")
+    if base is None or not spread:
+        return None
+    rows = [(s.t_contact, (s.lumbar_arch - base) / spread) for s in strides if s.lumbar_arch is not None]
+    n = ARCH_HELD_STRIDES
+    if len(rows) < n:
+        return None
+    floors = [(min(z for _, z in rows[i:i + n]), rows[i][0]) for i in range(len(rows) - n + 1)]
+    sds, t = max(floors)
+    return {"sds": round(float(sds), 2), "t": round(float(t), 3), "strides": n}
+
+
 def rib_cage_summary(strides: list, baseline: dict | None) -> dict:
     """summary.json's `rib_cage` section from the strides (`StrideMetrics`) and the baseline.
 
     `measured`: whether any stride had an outline; `quality`: the median share of a
     stride's frames with a confident outline; each of `SUMMARY_METRICS` as median/p10/p90/n
     over the strides that had it; `vs_baseline`: each median minus the runner's calibrated
-    baseline (None before calibration or when either is unknown).
+    baseline (None before calibration or when either is unknown); `held_arch`: see
+    `held_arch` (after the baseline's end only).
     """
     measured = [s for s in strides if s.rib_cage_quality is not None]
     out: dict = {"measured": bool(measured),
@@ -590,4 +613,7 @@ def rib_cage_summary(strides: list, baseline: dict | None) -> dict:
         base = (baseline or {}).get(name)
         relative[name] = None if spread is None or base is None else round(spread["median"] - float(base), 4)
     out["vs_baseline"] = relative
+    t_end = (baseline or {}).get("t_end")
+    after = [s for s in measured if t_end is None or s.t_contact >= t_end]
+    out["held_arch"] = held_arch(after, baseline)
     return out

@@ -456,9 +456,27 @@ def session_values(strides: Sequence[StrideMetrics],
             out[name] = None
             continue
         p10, med, p90 = np.percentile(vals, [10, 50, 90])
-        out[name] = {"median": round(float(med), 3), "p10": round(float(p10), 3),
-                     "p90": round(float(p90), 3), "n": int(vals.size)}
+        out[name] = {"median": round(float(med), 4), "p10": round(float(p10), 4),
+                     "p90": round(float(p90), 4), "n": int(vals.size)}
     return out
+
+
+#: p10 to p90 of a normal distribution spans this many SDs (2 × 1.2816).
+P10_P90_SDS = 2.5631
+#: Fewest strides a spread is read from: p10 and p90 of fewer are too rough (on the shared
+#: treadmill clip a 4 s calibration's 11 strides put the arch's spread at half the 8 s one's).
+MIN_SPREAD_STRIDES = 12
+
+
+def stride_spread(strides: Sequence[StrideMetrics], name: str, min_strides: int = MIN_SPREAD_STRIDES) -> float | None:
+    """The metric's stride-to-stride SD over `strides` (both legs): (p90 − p10) / P10_P90_SDS,
+    robust to a few outliers; None with fewer than `min_strides` values or no spread."""
+    vals = np.array([v for s in strides if (v := getattr(s, name)) is not None], dtype=float)
+    vals = vals[np.isfinite(vals)]
+    if vals.size < min_strides:
+        return None
+    p10, p90 = np.percentile(vals, [10, 90])
+    return round(float(p90 - p10) / P10_P90_SDS, 5) or None
 
 
 #: A stride whose cadence is this far from the recent median is a missed, a doubled or a

@@ -2,7 +2,8 @@
 session, and the end of a session (written, added to the history, reported).
 
 `run`, `analyze`, `demo` and the kiosk all build their coach with `build_coach`; the live
-commands run through `run_live`. Heavy modules (cv2, mediapipe, pygame) load inside the
+commands run through `run_live`; `estimator_config` turns `--model` into the model's settings,
+making sure its file is there first. Heavy modules (cv2, mediapipe, pygame) load inside the
 functions, after the command line has set the native log levels.
 """
 
@@ -18,6 +19,7 @@ from realtime.core.errors import UserError
 
 if TYPE_CHECKING:
     from cues.rules import RuleSet
+    from realtime.models.estimator import EstimatorConfig
     from realtime.pipeline.loop import Coach, Pipeline
 
 log = logging.getLogger("ribsdown")
@@ -41,7 +43,7 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
     recorder = VideoRecorder(out_dir / VIDEO_NAME, source.fps) if getattr(args, "record", False) else None
     every = getattr(args, "screenshot_every", None)
     shots = ScreenshotSchedule(out_dir / "screens", every) if every else None
-    record = new_record(source)
+    record = new_record(source, getattr(args, "model", None))  # the demo has no model
     try:
         calibration = pipeline.coach.analyzer.calibration
         shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset, recorder=recorder,
@@ -79,15 +81,27 @@ def build_pipeline(rules: RuleSet, source, args: argparse.Namespace) -> Pipeline
     from realtime.models.estimator import PoseEstimator
     from realtime.pipeline.loop import Pipeline
 
-    return Pipeline(PoseEstimator(), build_coach(rules, source.size, args))
+    return Pipeline(PoseEstimator(estimator_config(args)), build_coach(rules, source.size, args))
 
 
-def new_record(source):
-    """An empty session record for `source`, keeping its landmark stream."""
+def estimator_config(args: argparse.Namespace) -> EstimatorConfig:
+    """The settings of the pose model `--model` names, once its file is in place (MediaPipe's
+    own download is tried if it is missing; a UserError saying how to install it if that fails)."""
+    from realtime.models.estimator import EstimatorConfig
+    from realtime.models.pose_models import complexity, ensure_model
+
+    ensure_model(args.model)
+    return EstimatorConfig(model_complexity=complexity(args.model))
+
+
+def new_record(source, model: str | None = None):
+    """An empty session record for `source`, keeping its landmark stream; `model` is the
+    pose model's name (`--model`) for summary.json."""
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
 
-    return SessionRecord(source=source.name, fps=source.fps, landmarks=LandmarkLog(source.size, source.fps, source.name))
+    return SessionRecord(source=source.name, fps=source.fps, model=model,
+                         landmarks=LandmarkLog(source.size, source.fps, source.name))
 
 
 def run_loop(source, pipeline, record, outputs, duration, on_frame=None) -> None:

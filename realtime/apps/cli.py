@@ -1,4 +1,5 @@
-"""`ribsdown` on the command line: `run` (live) and `analyze` (a recorded video)."""
+"""`ribsdown` on the command line: `run` (live) and `analyze` (a recorded video), each with
+`--model lite|full|heavy`; `models list|install` for the pose models."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from realtime.apps.arguments import positive_float, roll_setting, unit_float
 from realtime.apps.assemble import (
     build_coach,
     build_pipeline,
+    estimator_config,
     finish,
     new_record,
     resolve_out_dir,
@@ -20,6 +22,12 @@ from realtime.apps.assemble import (
     run_live,
 )
 from realtime.core.errors import UserError
+from realtime.models.pose_models import MODELS
+
+#: The pose model `run` uses when `--model` is not given.
+RUN_MODEL = "full"
+#: The pose model `analyze` uses when `--model` is not given.
+ANALYZE_MODEL = "full"
 
 if TYPE_CHECKING:  # the heavy modules (cv2, mediapipe) load after the log settings
     from cues.rules import RuleSet
@@ -42,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="gym mode: full screen, sessions start and end by themselves, nothing stored",
     )
     run.add_argument("--volume", type=unit_float, default=1.0, help="voice volume 0..1 (default 1)")
-    add_analysis_options(run)
+    add_analysis_options(run, RUN_MODEL)
     run.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     run.add_argument(
         "--screenshot-every", type=positive_float, metavar="SECONDS", help="save the screen as PNG into DIR/screens"
@@ -55,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--landmarks", type=Path, metavar="FILE",
         help="instead of a video: a session's landmarks.npz, re-run through the metrics and cues without the model",
     )
-    add_analysis_options(analyze)
+    add_analysis_options(analyze, ANALYZE_MODEL)
     analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     analyze.add_argument(
         "--jobs", type=int, metavar="N",
@@ -64,17 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.set_defaults(func=command_analyze)
 
-    from realtime.apps import demo, history_cli
+    from realtime.apps import demo, history_cli, models_cli
     from realtime.sources import cameras  # demo and cameras are light: cv2 loads only when a command runs
 
     demo.add_parser(sub)
     cameras.add_parser(sub)
     history_cli.add_parsers(sub)
+    models_cli.add_parser(sub)
     return parser
 
 
-def add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by `run` and `analyze`."""
+def add_analysis_options(parser: argparse.ArgumentParser, default_model: str) -> None:
+    """Options shared by `run` and `analyze` (`default_model`: the command's `--model` default)."""
+    parser.add_argument(
+        "--model", choices=tuple(MODELS), default=default_model,
+        help="the pose model: " + "; ".join(f"{name} ({m.size / 1e6:.1f} MB, {m.about})" for name, m in MODELS.items())
+        + f" (default {default_model}); `ribsdown models list` shows which are installed",
+    )
     parser.add_argument(
         "--rules", type=Path, metavar="FILE",
         help="cue rules overriding the shipped ones (default: rules.toml in your config folder, if any)",
@@ -166,9 +180,11 @@ def command_analyze(args: argparse.Namespace) -> int:
             return finish(run_live(source, build_pipeline(rules, source, args), args, out_dir), out_dir)
         from realtime.pipeline.parallel import analyze_video, default_jobs
 
-        record = new_record(source)
+        config = estimator_config(args)
+        record = new_record(source, args.model)
         with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar:
-            analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update)
+            analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update,
+                          estimator_config=config)
     return finish(record, out_dir)
 
 

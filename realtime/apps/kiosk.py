@@ -235,7 +235,7 @@ class Kiosk:
 def command_kiosk(args) -> int:
     """`ribsdown run --kiosk`: serve runners until quit (or `--duration`), storing nothing."""
     from cues.rules import load_rules
-    from realtime.apps.assemble import build_coach, rules_override
+    from realtime.apps.assemble import build_coach, estimator_config, rules_override
     from realtime.core.errors import UserError
     from realtime.core.paths import voice_dir
     from realtime.models.estimator import PoseEstimator
@@ -255,7 +255,7 @@ def command_kiosk(args) -> int:
     if not args.headless:
         screen.toggle_fullscreen()
     try:
-        with PoseEstimator() as estimator:
+        with PoseEstimator(estimator_config(args)) as estimator:
             kiosk = Kiosk(lambda: open_source(args.source, realtime=args.realtime), estimator, make_coach, screen, player)
             sessions = kiosk.run(args.duration)
     finally:

@@ -1,7 +1,8 @@
-"""Where things live: the packaged assets and the user's data folder."""
+"""Where things live: the packaged assets and the user's data folder; a file's checksum."""
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from pathlib import Path
 
@@ -26,3 +27,12 @@ def user_data_dir() -> Path:
 def user_rules_path() -> Path:
     """The user's own cue rules (overriding the shipped ones), when the file exists."""
     return platformdirs.user_config_path("ribsdown", appauthor=False) / "rules.toml"
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file (hex), read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -25,8 +25,9 @@ LEAN_CORRECTION_DEG = 2.9
 
 @dataclass(frozen=True)
 class EstimatorConfig:
-    """Settings for MediaPipe Pose (the model bundled in mediapipe 0.10.21)."""
+    """Settings for MediaPipe Pose (by default the full model, bundled in mediapipe 0.10.21)."""
 
+    #: 0 lite, 1 full, 2 heavy (`realtime.models.pose_models` names them and finds their files).
     model_complexity: int = 1
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5

@@ -57,7 +57,8 @@ def screen_gauges(rules: RuleSet) -> tuple[GaugeSpec, GaugeSpec]:
 
 
 def arching_cues(rules: RuleSet) -> frozenset[str]:
-    """The cues whose banner draws the back's lines in the warning colour: those reading the outline."""
+    """The cues that draw the back's lines in the warning colour while at fault (or on their
+    banner): those reading the outline."""
     return frozenset(r.id for r in rules.cues if r.metrics & OUTLINE_METRICS)
 
 
@@ -202,7 +203,7 @@ class ScreenOutput:
             checklist=checklist(result),
             trunk_ok=None if lean is None else self.lean_band[0] <= lean <= self.lean_band[1],
             back=self.back.update(result.analysis.rib_cage, result.frame.t),
-            arched=result.banner is not None and result.banner.id in self.arching,
+            arched=bool(self.arching & result.in_fault) or (result.banner is not None and result.banner.id in self.arching),
         )
 
     def finish(self, record: SessionRecord, wait_s: float = 0.0) -> None:

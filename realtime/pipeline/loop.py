@@ -59,6 +59,8 @@ class FrameResult:
     #: A newer frame was already waiting when this one was decided: a screen may skip drawing
     #: it (the newer one follows at once) rather than show the runner a late picture.
     superseded: bool = False
+    #: The cues whose fault the rules see now (spoken or not, until it clears).
+    in_fault: frozenset[str] = frozenset()
 
     @property
     def pose(self) -> Pose | None:
@@ -102,6 +104,7 @@ class CoachStep:
     analysis: FrameAnalysis
     cue: Cue | None
     banner: Cue | None
+    in_fault: frozenset[str] = frozenset()
 
 
 class Coach:
@@ -127,7 +130,7 @@ class Coach:
         """The cue engine's turn, once the frame is analysed: every stride that ended on it is judged."""
         baseline = self.analyzer.calibration.baseline if self.analyzer.calibration.ready else None
         cue = self.engine.update(t, list(analysis.strides), baseline, active=analysis.running)
-        return CoachStep(analysis, cue, self.engine.banner(t))
+        return CoachStep(analysis, cue, self.engine.banner(t), self.engine.in_fault)
 
     def session_extras(self) -> dict:
         """What the analysis learned over the whole session, for summary.json."""
@@ -174,7 +177,8 @@ class Pipeline:
         frame = estimated.frame
         step = self.coach.step(frame.t, frame.image, estimated.raw)
         timing = FrameTiming(frame.captured_at, estimated.pose_done_at, time.monotonic())
-        return FrameResult(frame, step.analysis, step.cue, step.banner, estimated.pose_ms, estimated.raw, timing)
+        return FrameResult(frame, step.analysis, step.cue, step.banner, estimated.pose_ms, estimated.raw, timing,
+                           in_fault=step.in_fault)
 
     def process(self, frame: Frame) -> FrameResult:
         """Run the model on one frame, then the coach."""

@@ -491,9 +491,10 @@ def _warn_if_short(path, decoded: int, declared: int | None) -> None:
 
 
 def analyze_video(source, coach, record, jobs: int, on_frames: Callable[[int], None] | None = None,
-                  block_s: float = BLOCK_S) -> None:
+                  block_s: float = BLOCK_S, estimator_config: EstimatorConfig | None = None) -> None:
     """`analyze` of a `FileSource` into `record` (its landmark log included): the model's pass
-    on `jobs` processes, and `coach` over the stitched stream, frame by frame as it is stitched.
+    on `jobs` processes (with `estimator_config`, default the full model), and `coach` over the
+    stitched stream, frame by frame as it is stitched.
 
     The source is only read for its properties, then closed; the model's pass opens the file.
     """
@@ -510,7 +511,7 @@ def analyze_video(source, coach, record, jobs: int, on_frames: Callable[[int], N
 
     try:
         analyze_landmarks(path, jobs, fps=fps, image_size=size, n_frames=declared, config=coach.analyzer.config,
-                          block_s=block_s, on_frames=on_frames, on_frame=take)
+                          block_s=block_s, estimator_config=estimator_config, on_frames=on_frames, on_frame=take)
     finally:
         record.wall_s = time.perf_counter() - start
         record.extras = coach.session_extras()

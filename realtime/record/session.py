@@ -77,6 +77,8 @@ class SessionRecord:
 
     source: str
     fps: float
+    #: The pose model's name (lite, full, heavy; None: no model ran, e.g. the demo or a replay).
+    model: str | None = None
     rows: list[FrameRow] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     facing: str | None = None
@@ -126,6 +128,7 @@ class SessionRecord:
         duration = self.rows[-1].t - self.rows[0].t + 1.0 / self.fps if self.rows else 0.0
         return {
             "source": self.source,
+            "model": self.model,
             "started_at": self.started_at,
             "frames": len(self.rows),
             "frames_with_pose": sum(r.has_pose for r in self.rows),

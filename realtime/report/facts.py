@@ -319,43 +319,49 @@ def story(
     return lines
 
 
-#: The arch edges (thorax–pelvis opening, pelvic tilt, ° against the baseline) without rules.
-DEFAULT_ARCH_EDGES = (4.0, -4.0)
+#: The outline way's border without rules: the lumbar arch, in the runner's own spreads.
+DEFAULT_ARCH_EDGE_SDS = 3.0
 
 
-def arch_edges(rules: RuleSet | None) -> tuple[float, float]:
-    """The rules' outline way for arching: its thorax–pelvis `above` and pelvic `below` edges
-    (baseline-relative, in one way); the defaults when the rules have no such way."""
+def arch_edge(rules: RuleSet | None) -> float:
+    """The rules' outline way for arching: the `above` edge of its lumbar-arch condition in the
+    runner's spreads (cues/rules.toml); the default when the rules have no such way."""
     for way in (w for r in (rules.cues if rules else ()) for w in r.faults):
-        edges = {c.metric: c for c in way if c.baseline}
-        opening, pelvis = edges.get("thorax_pelvis_deg"), edges.get("pelvic_deg")
-        if opening is not None and pelvis is not None and opening.above is not None and pelvis.below is not None:
-            return opening.above, pelvis.below
-    return DEFAULT_ARCH_EDGES
+        for c in way:
+            if c.metric == "lumbar_arch" and c.spreads and c.above is not None:
+                return c.above
+    return DEFAULT_ARCH_EDGE_SDS
 
 
-def back_lines(rib: dict[str, Any] | None, edges: tuple[float, float] = DEFAULT_ARCH_EDGES) -> list[str]:
+def back_lines(rib: dict[str, Any] | None, edge_sds: float = DEFAULT_ARCH_EDGE_SDS) -> list[str]:
     """The report's words on the back and the rib cage, from summary.json's `rib_cage`;
-    `edges` as `arch_edges` gives them."""
+    `edge_sds` as `arch_edge` gives it."""
     if not rib or not rib.get("measured"):
         return ["Your back's outline was not read in this session (no segmentation mask: an old "
                 "recording, or nobody in view)."]
     quality = rib.get("quality")
     lines = [f"Your back's outline was clear in {quality:.0%} of a stride's frames (median); "
              "where an arm crossed it or the top was loose, it was left out."] if quality is not None else []
+    held = rib.get("held_arch")
+    if held is None:
+        lines.append("The arch of your lower back is read against your own baseline and its stride-to-stride "
+                     "spread, which need a calibrated run (20 s of steady running); this session had none, so "
+                     "it is kept but not judged.")
+        return lines
+    sds = held["sds"]
+    if sds > edge_sds:
+        lines.append(f"From {clock(held['t'])} your lower back hollowed: the arch held {sds:.1f} of your own "
+                     f"stride-to-stride spreads deeper than at your baseline for {held['strides']} strides in a row "
+                     f"(the coach's border is {edge_sds:g}): the rib cage tipping back over the pelvis, which "
+                     "‘Ribs down’ is for.")
+    else:
+        lines.append(f"The arch of your lower back stayed within your own range: at most {sds:.1f} of your "
+                     f"stride-to-stride spreads over your baseline for {held['strides']} strides in a row "
+                     f"(the coach's border is {edge_sds:g}).")
     rel = rib.get("vs_baseline") or {}
     opening, pelvis = rel.get("thorax_pelvis_deg"), rel.get("pelvic_deg")
-    if opening is None or pelvis is None:
-        lines.append("Its angles are read against your own baseline, which needs a calibrated run "
-                     "(20 s of steady running); this session had none, so they are kept but not judged.")
-        return lines
-    if opening > edges[0] and pelvis < edges[1]:
-        verdict = "more arched than your baseline: the upper back opened against the pelvis"
-    elif abs(opening) <= 2.0 and abs(pelvis) <= 2.0:
-        verdict = "as at your baseline"
-    else:
-        verdict = "a little off your baseline, within what one run scatters"
-    lines.append(f"Over the session your back was {verdict} (thorax–pelvis angle {deg(opening)}, "
-                 f"pelvic line {deg(pelvis)} against your baseline; arching opens the first and tips the second "
-                 "forward).")
+    if opening is not None and pelvis is not None:
+        lines.append(f"Over the whole session, against your baseline: thorax–pelvis angle {deg(opening)}, pelvic "
+                     f"line {deg(pelvis)} (arching opens the first and tips the second forward; leaning moves "
+                     "them too).")
     return lines

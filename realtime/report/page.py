@@ -30,7 +30,7 @@ from realtime.report.facts import (
     LEAN_METRIC,
     Segment,
     StrideFault,
-    arch_edges,
+    arch_edge,
     back_lines,
     clock,
     deg,
@@ -319,7 +319,7 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
 
     title, subtitle = _title(data)
     paragraphs = "".join(f"<p>{_e(line)}</p>" for line in story(summary, segments, band, faults, judged))
-    back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage"), arch_edges(rules)))
+    back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage"), arch_edge(rules)))
     if trend is not None:
         trend_html = plots.trend_plot(trend.lean, trend.cues_per_min, trend.current_id, band)
         if len(trend.lean) <= 1:

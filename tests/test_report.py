@@ -195,7 +195,7 @@ def test_back_wording():
     arched = back_lines({"measured": True, "quality": 0.5, "held_arch": {"sds": 4.2, "t": 71.0, "strides": 4},
                          "vs_baseline": {"thorax_pelvis_deg": 6.6, "pelvic_deg": -6.9}})
     assert arched[0].startswith("Your back's outline was clear in 50%")
-    assert arched[1].startswith("From 1:11 your lower back hollowed") and "4.2 of your own" in arched[1]
+    assert arched[1].startswith("Your lower back hollowed: at its deepest, from 1:11") and "4.2 of your own" in arched[1]
     assert "+7°" in arched[2] and "\u22127°" in arched[2]
     same = back_lines({"measured": True, "quality": 0.4, "held_arch": {"sds": 1.1, "t": 30.0, "strides": 4},
                        "vs_baseline": {"thorax_pelvis_deg": 0.3, "pelvic_deg": 0.2}})

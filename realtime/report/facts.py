@@ -87,10 +87,10 @@ def _edge(value: float, metric: str) -> str:
     return f"{value:g}{_UNITS.get(metric, '')}".replace("-", "\u2212")
 
 
-def _number(value: float, metric: str) -> str:
+def _number(value: float, metric: str, signed: bool = False) -> str:
     if _UNITS.get(metric) == "°":
         return f"{value:+.1f}°".replace("-", "\u2212")
-    return f"{value:.3g}{_UNITS.get(metric, '')}"
+    return f"{value:{'+' if signed else ''}.3g}{_UNITS.get(metric, '')}".replace("-", "\u2212")
 
 
 # --------------------------------------------------------------------------- rules
@@ -101,16 +101,20 @@ def lean_band(rules: RuleSet | None) -> tuple[float, float]:
     return DEFAULT_BAND if rules is None else good_band(rules, LEAN_METRIC, DEFAULT_BAND)
 
 
-def _why(way: Way, stride: dict[str, Any]) -> str:
-    """Why `stride` is at fault on `way`, in words: each metric's value against its edge."""
-    return "; ".join(
-        f"{METRIC_WORDS.get(c.metric, c.metric)} {_number(stride[c.metric], c.metric)}"
-        + (" vs your baseline" if c.baseline else "")
-        + f" {'<' if c.below is not None else '>'} "
-        + ("baseline " if c.baseline else "")
-        + _edge(c.below if c.below is not None else c.above, c.metric)
-        for c in way
-    )
+def _why(way: Way, values: Sequence[float | None]) -> str:
+    """Why a stride is at fault on `way`, in words: each value the engine read (absolute,
+    against the baseline, or in the runner's spreads) against its edge."""
+    parts = []
+    for c, v in zip(way, values):
+        edge = _edge(c.below if c.below is not None else c.above, "" if c.spreads else c.metric)
+        words = METRIC_WORDS.get(c.metric, c.metric)
+        if c.spreads:
+            parts.append(f"{words} {v:+.1f} of your spreads over your baseline (border {edge})".replace("-", "\u2212"))
+        elif c.baseline:
+            parts.append(f"{words} {_number(v, c.metric, signed=True)} against your baseline (border {edge})")
+        else:
+            parts.append(f"{words} {_number(v, c.metric)} {'<' if c.below is not None else '>'} {edge}")
+    return "; ".join(parts)
 
 
 def stride_faults(
@@ -126,9 +130,10 @@ def stride_faults(
         for rule in rules.cues:
             if not rule.judges(view):
                 continue
-            way = next((w for w, status, _ in judge_ways(rule, view, ready, in_fault=False) if status == "holds"), None)
-            if way is not None:
-                found.append(StrideFault(stride, rule, _why(way, stride)))
+            held = next(((w, vals) for w, status, vals in judge_ways(rule, view, ready, in_fault=False)
+                         if status == "holds"), None)
+            if held is not None:
+                found.append(StrideFault(stride, rule, _why(*held)))
     return found
 
 
@@ -350,8 +355,8 @@ def back_lines(rib: dict[str, Any] | None, edge_sds: float = DEFAULT_ARCH_EDGE_S
         return lines
     sds = held["sds"]
     if sds > edge_sds:
-        lines.append(f"From {clock(held['t'])} your lower back hollowed: the arch held {sds:.1f} of your own "
-                     f"stride-to-stride spreads deeper than at your baseline for {held['strides']} strides in a row "
+        lines.append(f"Your lower back hollowed: at its deepest, from {clock(held['t'])}, the arch held {sds:.1f} of "
+                     f"your own stride-to-stride spreads deeper than at your baseline for {held['strides']} strides in a row "
                      f"(the coach's border is {edge_sds:g}): the rib cage tipping back over the pelvis, which "
                      "‘Ribs down’ is for.")
     else:

@@ -67,9 +67,8 @@ def test_video_or_landmarks_not_both(tmp_path):
 
 ARCH_START_S = 12.0  # treadmill_side_left_then_arched.mp4: the trunk bent back from 12 s (clips README)
 
-#: `ribs_down` with only an outline way of its own, two-signal (the shipped rules read the
-#: lumbar arch in the runner's spreads instead, cues/rules.toml): the back's outline alone.
-RIB_CAGE_ONLY = """
+#: `ribs_down` with one way of 4 strides, whose conditions follow.
+RIBS_DOWN_WAY = """
 [[cue]]
 id = "ribs_down"
 text = "Ribs down, lean forward"
@@ -77,7 +76,11 @@ voice = "ribs_down.wav"
 legs = "both"
 [[cue.fault]]
 persistence_strides = 4
-conditions = [
+conditions = """
+
+#: `ribs_down` with only an outline way of its own, two-signal (the shipped rules read the
+#: lumbar arch in the runner's spreads instead, cues/rules.toml): the back's outline alone.
+RIB_CAGE_ONLY = RIBS_DOWN_WAY + """[
   { metric = "thorax_pelvis_deg", above = 4.0, hysteresis = 1.0, baseline = true },
   { metric = "pelvic_deg", below = -4.0, hysteresis = 1.0, baseline = true },
   { metric = "rib_cage_quality", above = 0.3 },
@@ -165,15 +168,7 @@ def outline_rule_shares(rows: list[dict], calibration_s: float) -> tuple[float, 
 
 
 #: `ribs_down` with only the shipped outline way: the lumbar arch in the runner's own spreads.
-ARCH_ONLY = """
-[[cue]]
-id = "ribs_down"
-text = "Ribs down, lean forward"
-voice = "ribs_down.wav"
-legs = "both"
-[[cue.fault]]
-persistence_strides = 4
-conditions = [{ metric = "lumbar_arch", above = 3.0, hysteresis = 0.5, baseline = true, spreads = true, min_spread = 0.0013 }]
+ARCH_ONLY = RIBS_DOWN_WAY + """[{ metric = "lumbar_arch", above = 3.0, hysteresis = 0.5, baseline = true, spreads = true, min_spread = 0.0013 }]
 """
 
 

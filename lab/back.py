@@ -123,12 +123,11 @@ def clip_kind(truth: dict) -> tuple[str, bool, bool, float | None]:
         running and not faults, onset
 
 
-def read_clip(folder: Path, analysis: str) -> BackClip | None:
+def read_clip(folder: Path, truth: dict, analysis: str) -> BackClip | None:
     """The clip's strides with both truths; None when it has no analysis or no frame truth."""
-    from lab.score import TRUTH_NAME, read_strides_csv
+    from lab.score import read_strides_csv
 
     strides_csv = folder / analysis / "strides.csv"
-    truth = json.loads((folder / TRUTH_NAME).read_text(encoding="utf-8"))
     frames = truth.get("frames")
     if not strides_csv.is_file() or not frames or "outline" not in frames:
         return None
@@ -308,12 +307,11 @@ def no_arch_until(truth: dict) -> float | None:
     return min(expected) if expected else math.inf
 
 
-def score_ways(folders: Sequence[Path], replay: str, rule: CueRule) -> list[WayScore]:
-    """Each way of `rule`: its onset-to-cue on the clips that should bring ribs_down
-    (arching, and leaning back), its cues while the back is not arched."""
+def score_ways(truths: dict[Path, dict], replay: str, rule: CueRule) -> list[WayScore]:
+    """Each way of `rule`: its onset-to-cue on the clips (folder → truth) that should bring
+    ribs_down (arching, and leaning back), its cues while the back is not arched."""
     runs = []
-    for folder in folders:
-        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    for folder, truth in truths.items():
         coach, until = read_coach(folder, replay), no_arch_until(truth)
         if coach is not None and until is not None:
             onset = None if math.isinf(until) else until
@@ -429,16 +427,16 @@ def figures(groups: dict[str, list[BackClip]], ways: Sequence[WayScore]) -> dict
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; bad input: one line, exit status 2."""
-    from lab.score import find_clips
+    from lab.score import find_clips, load_truth
 
     args = build_parser().parse_args(argv)
     try:
-        folders = find_clips(args.dir, args.only)
-        clips = [c for f in folders if (c := read_clip(f, args.analysis)) is not None]
+        truths = {folder: load_truth(folder) for folder in find_clips(args.dir, args.only)}
+        clips = [c for f, truth in truths.items() if (c := read_clip(f, truth, args.analysis)) is not None]
         if not clips:
             raise UserError(f"no clip in {args.dir} has {args.analysis}/strides.csv and frame truth — run `python -m lab score` first")
         rule = next(r for r in load_rules().cues if r.id == "ribs_down")
-        groups, ways = groups_of(clips), score_ways(folders, args.coach, rule)
+        groups, ways = groups_of(clips), score_ways(truths, args.coach, rule)
         report = (f"## The back against the truth ({args.analysis}, {len(clips)} clips)\n\n"
                   + accuracy_table(groups)
                   + "\n\n## Each clean clip\n\n" + clip_table(clips)

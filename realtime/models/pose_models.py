@@ -49,7 +49,6 @@ MODELS: dict[str, PoseModelFile] = {m.name: m for m in (
                   "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe", False,
                   "the most precise and slowest: 4x the weights of full"),
 )}
-MODEL_NAMES = tuple(MODELS)
 #: The models that are not in the wheel: what `ribsdown models install` installs by default.
 EXTRA_MODELS = tuple(name for name, m in MODELS.items() if not m.bundled)
 

@@ -39,7 +39,9 @@ from lab.compare import (
     summary_block,
     truth_activity,
 )
+from realtime.apps.cli import ANALYZE_MODEL
 from realtime.core.errors import UserError
+from realtime.models.pose_models import MODELS
 
 if TYPE_CHECKING:  # mediapipe loads only for the mask IoU pass
     from mediapipe.python.solutions.pose import Pose as MediaPipePose
@@ -53,7 +55,7 @@ REPLAY_LOG_NAME = "replay.log"
 IOU_NAME = "mask_iou.json"
 #: The pose model `ribsdown analyze` uses unless --model says otherwise (its folders keep the
 #: plain names; another model's get the model's name: analysis_heavy, replay_heavy, ...).
-DEFAULT_MODEL = "full"
+DEFAULT_MODEL = ANALYZE_MODEL
 
 
 def model_folder(name: str, model: str) -> str:
@@ -251,13 +253,15 @@ def video_frames(video: Path, count: int) -> Iterator[np.ndarray]:
         capture.release()
 
 
-def segmentation_model() -> MediaPipePose:
-    """MediaPipe Pose with realtime/models/estimator.py's settings, in video (tracking) mode, mask on."""
+def segmentation_model(model: str = DEFAULT_MODEL) -> MediaPipePose:
+    """MediaPipe Pose (the pose model `model`) with realtime/models/estimator.py's settings, in
+    video (tracking) mode, mask on."""
     import mediapipe as mp
 
     from realtime.models.estimator import EstimatorConfig
+    from realtime.models.pose_models import complexity
 
-    cfg = EstimatorConfig()
+    cfg = EstimatorConfig(model_complexity=complexity(model))
     return mp.solutions.pose.Pose(
         static_image_mode=False, model_complexity=cfg.model_complexity, smooth_landmarks=True,
         enable_segmentation=True, smooth_segmentation=cfg.smooth_segmentation,
@@ -265,33 +269,34 @@ def segmentation_model() -> MediaPipePose:
     )
 
 
-def segmentation_ious(video: Path, masks: Path) -> list[float]:
-    """IoU of MediaPipe's mask with the true one on each frame masks.npz lists. The model sees
-    every frame in order up to the last one listed, since it tracks."""
+def segmentation_ious(video: Path, masks: Path, model: str = DEFAULT_MODEL) -> list[float]:
+    """IoU of MediaPipe's mask (the pose model `model`) with the true one on each frame masks.npz
+    lists. The model sees every frame in order up to the last one listed, since it tracks."""
     import cv2
 
     row_of, packed, shape = load_masks(masks)
     ious = []
-    with segmentation_model() as model:
+    with segmentation_model(model) as pose:
         for i, frame in enumerate(video_frames(video, max(row_of, default=-1) + 1)):
             if frame.shape[:2] != shape:
                 size = f"{frame.shape[1]}×{frame.shape[0]}"
                 raise UserError(f"{masks}: the masks are {shape[1]}×{shape[0]}, the video {size}")
-            result = model.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            result = pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
             if i in row_of:
                 ious.append(mask_iou(predicted_mask(result, shape), unpack_mask(packed[row_of[i]], shape)))
     return ious
 
 
-def clip_iou(folder: Path, truth: dict, rerun: bool) -> IoUStats | None:
-    """The clip's mask IoU (None without masks.npz), kept in folder/mask_iou.json for reuse."""
-    masks, cache = folder / MASKS_NAME, folder / IOU_NAME
+def clip_iou(folder: Path, truth: dict, rerun: bool, model: str = DEFAULT_MODEL) -> IoUStats | None:
+    """The clip's mask IoU with the pose model `model` (None without masks.npz), kept in
+    folder/mask_iou.json (`model_folder` names it for another model) for reuse."""
+    masks, cache = folder / MASKS_NAME, folder / model_folder(IOU_NAME, model)
     if not masks.is_file():
         return None
     if cache.is_file() and not rerun:
         return IoUStats(**json.loads(cache.read_text(encoding="utf-8")))
     progress(f"{folder.name}: mask IoU (MediaPipe)")
-    stats = iou_stats(segmentation_ious(video_path(folder, truth), masks))
+    stats = iou_stats(segmentation_ious(video_path(folder, truth), masks, model))
     cache.write_text(json.dumps(asdict(stats)) + "\n", encoding="utf-8")
     return stats
 
@@ -314,7 +319,7 @@ def score_folder(folder: Path, truth: dict, args: argparse.Namespace) -> ClipSco
     if failed:
         progress(f"{folder.name}: {failed}")
         return ClipScore(folder.name, truth_activity(truth), not truth.get("faults"), error=failed)
-    iou = clip_iou(folder, truth, args.rerun) if args.iou else None
+    iou = clip_iou(folder, truth, args.rerun, args.model) if args.iou else None
     return score_clip(folder.name, truth, read_app_outputs(analysis), iou)
 
 
@@ -345,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--replay", action="store_true",
                         help="score today's coach on the landmarks an earlier analysis recorded (no model: seconds "
                         "a clip), into DIR/NAME/replay")
-    parser.add_argument("--model", choices=("lite", "full", "heavy"), default=DEFAULT_MODEL,
+    parser.add_argument("--model", choices=tuple(MODELS), default=DEFAULT_MODEL,
                         help="the pose model of `ribsdown analyze` (default full); another model's outputs go to "
                         "DIR/NAME/analysis_MODEL and replay_MODEL")
     parser.add_argument("--only", type=lambda s: [n for n in s.split(",") if n], metavar="NAME[,NAME]",

@@ -1,7 +1,9 @@
-"""`ribsdown analyze` against the bare loop and against the model alone (issue #8, part 1).
+"""`ribsdown analyze` against the naive loop, the bare loop and the model alone.
 
-- bare loop: decode -> model -> coach in one thread, one process, nothing written (what
-  `analyze` did before it used every core);
+- naive loop (the peer): decode -> `Pose(model_complexity=1)` -> next, one thread, no mask, no
+  coach, nothing written — what a user would otherwise run;
+- bare loop (`--peers naive,bare`): decode -> model with the mask -> coach in one thread, one
+  process, nothing written (what `analyze` did before it used every core);
 - `ribsdown analyze CLIP --jobs N` for each N in `--jobs` (the whole command: the model's
   pass, the coach, summary.json / frames.csv / landmarks.npz, the report and the history),
   for each pose model in `--models` (default full);
@@ -10,7 +12,7 @@
 Whole processes, the variants alternated `--rounds` times; the table gives the median wall
 time. Run by hand (a long clip: bench/make_long_clip.py):
 
-    .venv/bin/python bench/analyze_speed.py /tmp/ribsdown_bench/treadmill_36s.mp4 [--rounds 3] [--jobs 1,2]
+    .venv/bin/python bench/analyze_speed.py /tmp/ribsdown_bench/treadmill_48s.mp4 [--rounds 3] [--jobs 1,2]
     .venv/bin/python bench/analyze_speed.py CLIP --jobs 2 --models full,heavy   # the models' cost
 """
 
@@ -29,6 +31,25 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+
+def naive_loop(clip: str) -> None:
+    """What a user would otherwise run: decode -> `Pose(model_complexity=1)` -> next, one thread,
+    no segmentation mask, no coach, nothing written."""
+    import cv2
+    import mediapipe as mp
+
+    cap = cv2.VideoCapture(clip)
+    n = 0
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+        while True:
+            ok, image = cap.read()
+            if not ok:
+                break
+            pose.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+            n += 1
+    cap.release()
+    print(f"{n} frames", file=sys.stderr)
 
 
 def bare_loop(clip: str) -> None:
@@ -88,9 +109,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", default=f"1,{os.cpu_count()}")
     ap.add_argument("--models", default="full", help="comma-separated pose models for `ribsdown analyze --model`")
+    ap.add_argument("--peers", default="naive", help="the one-thread loops to compare with: naive, bare")
     ap.add_argument("--model-frames", type=int, default=200)
     ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the bare loop's own process
+    ap.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)  # the naive loop's own process
     a = ap.parse_args()
+    if a.naive:
+        naive_loop(a.clip)
+        return
     if a.bare:
         bare_loop(a.clip)
         return
@@ -103,7 +129,10 @@ def main() -> None:
     env = {**os.environ, "XDG_DATA_HOME": str(work / "data"), "XDG_CONFIG_HOME": str(work / "config"),
            "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     jobs = [int(j) for j in a.jobs.split(",")]
-    variants = {"bare loop (1 thread)": [sys.executable, __file__, "--bare", a.clip]}
+    peers = {"naive": ("naive loop: decode → Pose(model_complexity=1), 1 thread, no mask", "--naive"),
+             "bare": ("bare loop: decode → model with mask → coach, 1 thread", "--bare")}
+    chosen = a.peers.split(",")
+    variants = {peers[p][0]: [sys.executable, __file__, peers[p][1], a.clip] for p in chosen}
     for model in a.models.split(","):
         for j in jobs:
             name = f"ribsdown analyze --jobs {j}" + ("" if model == "full" else f" --model {model}")
@@ -124,9 +153,9 @@ def main() -> None:
 
     quiet_native_logs()
     model_fps = model_alone(a.clip, a.model_frames)
-    bare = float(np.median(times["bare loop (1 thread)"]))
+    bare = float(np.median(times[peers[chosen[0]][0]]))
     print(f"\n{Path(a.clip).name}: {n} frames, {n / fps:.1f} s at {fps:g} fps; {a.rounds} rounds, median wall time\n")
-    print("| variant | wall s (median) | runs | CPU s (median) | frames/s | vs bare loop |")
+    print("| variant | wall s (median) | runs | CPU s (median) | frames/s | vs the first loop |")
     print("|---|---|---|---|---|---|")
     for name, ts in times.items():
         med = float(np.median(ts))

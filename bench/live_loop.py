@@ -78,12 +78,14 @@ class MjpegCamera:
                 if len(self._queue) >= self.buffers:
                     self.dropped += 1  # no free buffer: the driver drops the new frame
                 else:
-                    self._queue.append((self._jpegs[k % len(self._jpegs)], time.monotonic(), k))
+                    self._queue.append((self._jpegs[k % len(self._jpegs)], time.monotonic(), k, due))
                     self._cond.notify_all()
             k += 1
 
     def read(self):
-        """(image, arrival time, index) of the oldest queued frame, decoded here; None when stopped."""
+        """(image, arrival time, index, the driver's time stamp in ms) of the oldest queued
+        frame, decoded here; None when stopped. The stamp is the frame's due time (when the
+        sensor delivered it), as V4L2 stamps its buffers."""
         import cv2
 
         with self._cond:
@@ -91,8 +93,8 @@ class MjpegCamera:
                 if self._stop.is_set():
                     return None
                 self._cond.wait(0.2)
-            jpeg, arrived, k = self._queue.popleft()
-        return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), arrived, k
+            jpeg, arrived, k, due = self._queue.popleft()
+        return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), arrived, k, due * 1000.0
 
     def stop(self) -> None:
         self._stop.set()
@@ -104,6 +106,7 @@ class MjpegCamera:
 def camera_source(cam: MjpegCamera):
     """The camera as a ribsdown live source: a capture thread keeping only the newest frame."""
     from realtime.sources.capture import Frame, _NewestFrameReader, _ThreadedSource
+    from realtime.sources.frame_clock import FrameClock
 
     class EmulatedCamera(_ThreadedSource):
         is_live = True
@@ -111,40 +114,47 @@ def camera_source(cam: MjpegCamera):
         def __init__(self) -> None:
             self.name, self.fps, self.size = "emulated MJPEG camera", cam.fps, cam.size
             self._reader = _NewestFrameReader(self._produce, lambda: None, self.name)
+            self._clock = FrameClock()  # as realtime/sources/capture.py's live producer times frames
 
         def _produce(self):
             got = cam.read()
             if got is None:
                 return None
-            image, arrived, k = got
-            return Frame(image, arrived - cam.t0, k, arrived)
+            image, arrived, k, stamp_ms = got
+            return Frame(image, self._clock.t(stamp_ms, arrived), k, arrived)
 
     return EmulatedCamera()
 
 
-def setup(size: tuple[int, int], mask: bool = True):
-    """The app's pipeline (its model with or without the segmentation mask) and screen."""
+def setup(cam: MjpegCamera, mask: bool = True, pace: str = "off"):
+    """The app's pipeline and screen: `pace` "auto" is `ribsdown run` on a camera (the paced
+    ladder of models, `build_pipeline`); "off" the chosen model on every frame, with or without
+    the segmentation mask."""
     from cues.rules import load_rules
-    from realtime.apps.assemble import build_coach
+    from realtime.apps.assemble import build_coach, build_pipeline
     from realtime.apps.cli import build_parser
     from realtime.models.estimator import EstimatorConfig, PoseEstimator
     from realtime.outputs.layers import ScreenOutput
     from realtime.outputs.screen import Screen
     from realtime.pipeline.loop import Pipeline
 
-    args = build_parser().parse_args(["run"])
+    args = build_parser().parse_args(["run", "--pace", pace])
     screen = Screen()
     screen.open()
-    estimator = PoseEstimator(EstimatorConfig(enable_segmentation=mask))
-    return Pipeline(estimator, build_coach(load_rules(None), size, args)), ScreenOutput(screen), screen
+    if pace == "auto":
+        pipeline = build_pipeline(load_rules(None), camera_source(cam), args)
+    else:
+        estimator = PoseEstimator(EstimatorConfig(enable_segmentation=mask))
+        pipeline = Pipeline(estimator, build_coach(load_rules(None), cam.size, args))
+    return pipeline, ScreenOutput(screen), screen
 
 
-def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = True) -> dict:
+def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = True, pace: str = "auto") -> dict:
     from realtime.pipeline.loop import run_session
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
 
-    pipeline, shown, screen = setup(cam.size, mask)
+    pipeline, shown, screen = setup(cam, mask, pace)
     source = camera_source(cam)
     record = SessionRecord(source=source.name, fps=cam.fps, landmarks=LandmarkLog(cam.size, cam.fps, source.name))
     warm_up(pipeline, cam)
@@ -157,14 +167,20 @@ def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = Tr
         source.close()
         cam.stop()
         screen.close()
-    return stats(record.rows, list(record.latency_ms), [r.pose_ms for r in record.rows], dropped)
+        pipeline.close()
+    out = stats(record.rows, list(record.latency_ms), [r.pose_ms for r in record.rows], dropped)
+    summary = record.summary()
+    out["cues"] = [(c["id"], round(c["t"], 2)) for c in summary["cues"]]
+    out["cadence"] = summary.get("cadence_spm")
+    out["pace"] = pipeline.session_extras().get("live_pace")
+    return out
 
 
 def run_naive(cam: MjpegCamera, seconds: float) -> dict:
     from realtime.pipeline.loop import FrameResult, FrameTiming
     from realtime.sources.capture import Frame
 
-    pipeline, shown, screen = setup(cam.size)
+    pipeline, shown, screen = setup(cam)
     warm_up(pipeline, cam)
     rows, latency, pose_ms = [], [], []
     dropped = 0
@@ -174,8 +190,8 @@ def run_naive(cam: MjpegCamera, seconds: float) -> dict:
             got = cam.read()
             if got is None:
                 break
-            image, arrived, k = got
-            t = arrived - cam.t0
+            image, arrived, k, _ = got
+            t = arrived - cam.t0  # the naive demo times frames by when it reads them
             if t >= seconds:
                 dropped = cam.dropped
                 break
@@ -194,12 +210,30 @@ def run_naive(cam: MjpegCamera, seconds: float) -> dict:
     return stats(rows, latency, pose_ms, dropped)
 
 
+def analyze_reference(clip: Path) -> tuple[list[tuple[str, float]], float]:
+    """(cues as (id, t), cadence) of `ribsdown analyze CLIP`, its own process."""
+    import json
+    import subprocess
+    import tempfile
+
+    out = Path(tempfile.mkdtemp(prefix="ribsdown_ref_")) / "s"
+    subprocess.run([sys.executable, "-m", "realtime.apps.cli", "analyze", str(clip), "--out", str(out)], check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "XDG_DATA_HOME": str(out.parent / "data")})
+    summary = json.loads((out / "summary.json").read_text())
+    return [(c["id"], round(c["t"], 2)) for c in summary["cues"]], summary["cadence_spm"]
+
+
 def warm_up(pipeline, cam: MjpegCamera) -> None:
     """The model's first frame builds its delegates (about 0.1 s): not part of the run."""
     import cv2
 
-    pipeline.estimator.estimate(cv2.imdecode(np.frombuffer(cam._jpegs[0], np.uint8), cv2.IMREAD_COLOR), 0.0)
-    pipeline.estimator.reset()
+    image = cv2.imdecode(np.frombuffer(cam._jpegs[0], np.uint8), cv2.IMREAD_COLOR)
+    if pipeline.paced is not None:
+        pipeline.paced.warm_up(image)
+    else:
+        pipeline.estimator.estimate(image, 0.0)
+        pipeline.estimator.reset()
 
 
 def stats(rows, latency, pose_ms, dropped: int) -> dict:
@@ -215,6 +249,27 @@ def stats(rows, latency, pose_ms, dropped: int) -> dict:
         "pose_p50": float(np.median(pose_ms)),
         "pose_p95": float(np.percentile(pose_ms, 95)),
     }
+
+
+class BusyLoad:
+    """`n` plain busy-loop processes (`while True: pass`), started on entry, killed on exit:
+    another program keeping cores busy, as a laptop playing a video does."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._procs: list = []
+
+    def __enter__(self) -> "BusyLoad":
+        import subprocess
+
+        self._procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.n)]
+        time.sleep(0.5 if self.n else 0.0)  # let the scheduler see them
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self._procs:
+            proc.kill()
+            proc.wait()
 
 
 class MemorySampler:
@@ -263,7 +318,11 @@ def main() -> None:
     ap.add_argument("--fps", default="30,60")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--loops", default="ribsdown,naive", help="of ribsdown, naive, ribsdown-nomask")
+    ap.add_argument("--loops", default="ribsdown,naive", help="of ribsdown, ribsdown-steady, ribsdown-nomask, naive")
+    ap.add_argument("--load", type=int, default=0, help="busy-loop processes kept running beside each run (one per core to load)")
+    ap.add_argument("--frames", type=int, default=360, help="frames of the clip the camera plays (then it loops)")
+    ap.add_argument("--compare-analyze", action="store_true",
+                    help="also run `ribsdown analyze` on the clip (quiet machine) and print its cues and cadence")
     ap.add_argument("--memory", action="store_true", help="the ribsdown loop only, RSS sampled every 10 s")
     a = ap.parse_args()
     from realtime.apps.cli import quiet_native_logs
@@ -272,7 +331,7 @@ def main() -> None:
     if a.memory:
         fps = float(a.fps.split(",")[0])
         sampler = MemorySampler()
-        result = run_ribsdown(MjpegCamera(CLIPS / a.clip, fps), a.seconds, sampler)
+        result = run_ribsdown(MjpegCamera(CLIPS / a.clip, fps, max_frames=a.frames), a.seconds, sampler)
         for t, rss, peak in sampler.samples:
             print(f"{t:7.1f} s  RSS {rss:7.1f} MB  peak {peak:7.1f} MB", flush=True)
         warm = [rss for t, rss, _ in sampler.samples if t >= 60.0] or [sampler.samples[0][1]]
@@ -284,24 +343,37 @@ def main() -> None:
         print(trend(sampler.samples))
         return
     loops = {"ribsdown": run_ribsdown, "naive": run_naive,
-             "ribsdown-nomask": lambda cam, seconds: run_ribsdown(cam, seconds, mask=False)}
-    names = {"ribsdown": "ribsdown (capture thread, newest frame; model one frame ahead)", "naive": "naive demo (one thread)",
-             "ribsdown-nomask": "ribsdown without the segmentation mask (no back outline)"}
+             "ribsdown-steady": lambda cam, seconds: run_ribsdown(cam, seconds, pace="off"),
+             "ribsdown-nomask": lambda cam, seconds: run_ribsdown(cam, seconds, mask=False, pace="off")}
+    names = {"ribsdown": "ribsdown run (paced: steps down to keep up)",
+             "ribsdown-steady": "ribsdown run --pace off (full model + mask on every frame it can take)",
+             "naive": "naive demo (one thread)",
+             "ribsdown-nomask": "ribsdown --pace off without the segmentation mask (no back outline)"}
     results: dict = {}
     for _ in range(a.rounds):
         for fps in (float(f) for f in a.fps.split(",")):
             for loop in a.loops.split(","):
-                r = loops[loop](MjpegCamera(CLIPS / a.clip, fps), a.seconds)
+                cam = MjpegCamera(CLIPS / a.clip, fps, max_frames=a.frames)
+                with BusyLoad(a.load):
+                    r = loops[loop](cam, a.seconds)
                 results.setdefault((fps, loop), []).append(r)
                 print(f"{fps:g} fps {loop}: {r}", file=sys.stderr, flush=True)
-    print(f"\n{a.clip} as an emulated MJPEG webcam, {a.seconds:g} s per run, {a.rounds} round(s)\n")
-    print("| source | loop | frames processed | drawn | dropped | drawn % | latency p50 ms | latency p95 ms | pose p50 ms | pose p95 ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    if a.compare_analyze:
+        cues, cadence = analyze_reference(CLIPS / a.clip)
+        print(f"\n`ribsdown analyze {a.clip}`: cues {cues or 'none'}, cadence {cadence:.2f} spm", flush=True)
+    load = f", {a.load} busy-loop process(es) beside it" if a.load else ""
+    print(f"\n{a.clip} as an emulated MJPEG webcam, {a.seconds:g} s per run, {a.rounds} round(s){load}\n")
+    print("| source | loop | frames processed | drawn | dropped | drawn % | latency p50 ms | latency p95 ms | pose p50 ms | "
+          "pose p95 ms | cadence spm | cues | modes (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (fps, loop), rs in results.items():
-        m = {k: float(np.median([r[k] for r in rs])) for k in rs[0]}
+        m = {k: float(np.median([r[k] for r in rs])) for k in rs[0] if isinstance(rs[0][k], (int, float))}
+        cadence = np.median([r["cadence"] for r in rs if r.get("cadence")] or [np.nan])
+        cues = "; ".join(", ".join(f"{c} {t:.2f} s" for c, t in r.get("cues", [])) or "none" for r in rs)
+        modes = "; ".join(str((r.get("pace") or {}).get("modes", "–")) for r in rs)
         print(f"| {fps:g} fps | {names[loop]} | {m['processed']:.0f} of {m['produced']:.0f} | {m['drawn']:.0f} | {m['dropped']:.0f} | "
               f"{m['processed_pct']:.1f} | {m['latency_p50']:.1f} | {m['latency_p95']:.1f} | {m['pose_p50']:.1f} | "
-              f"{m['pose_p95']:.1f} |")
+              f"{m['pose_p95']:.1f} | {cadence:.2f} | {cues} | {modes} |")
 
 
 if __name__ == "__main__":

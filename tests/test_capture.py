@@ -232,8 +232,10 @@ def test_silent_url_times_out() -> None:
 
 
 @pytest.fixture
-def mjpeg_url(clips_dir: Path) -> Iterator[str]:
-    """An HTTP MJPEG stream like a phone IP-camera app's: GRASS's 47 frames at 30 fps, then EOF."""
+def mjpeg_url(clips_dir: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An HTTP MJPEG stream like a phone IP-camera app's: GRASS's 47 frames at 30 fps (or the
+    rate given by indirect parametrisation), then EOF."""
+    fps = getattr(request, "param", 30.0)
     cap = cv2.VideoCapture(str(clips_dir / GRASS))
     jpegs = []
     while (read := cap.read())[0]:
@@ -248,7 +250,7 @@ def mjpeg_url(clips_dir: Path) -> Iterator[str]:
             for jpeg in jpegs:
                 head = f"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
                 self.wfile.write(head.encode() + jpeg + b"\r\n")
-                time.sleep(1 / 30)
+                time.sleep(1 / fps)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -276,3 +278,14 @@ def test_url_stream_delivers_frames_and_ends_with_a_warning(
     assert frames[-1].t == pytest.approx(45 / 30, abs=0.3)
     assert any("stopped delivering frames" in w for w in capture_warnings(caplog))
     assert capture_threads() == []
+
+
+@pytest.mark.parametrize("mjpeg_url", [15.0], indirect=True)
+def test_a_stream_without_time_stamps_is_timed_by_the_clock(mjpeg_url: str) -> None:
+    """MJPEG over HTTP carries no time stamps (OpenCV's POS_MSEC is a huge negative number):
+    a 15 fps phone stream is timed by the clock, at its own rate, not the nominal 30 or 25."""
+    with open_source(mjpeg_url) as src:
+        frames = list(src)
+    assert len(frames) > 30
+    assert frames[-1].t == pytest.approx(frames[-1].index / 15, abs=0.3)  # not index / 25
+    assert all(b.t > a.t for a, b in zip(frames, frames[1:]))

@@ -194,3 +194,33 @@ def test_live_run_speaks_the_cue_on_the_disk_audio_driver(clips_dir, tmp_path):
     after = loud[int(max(0.0, cue_t - 1.0) * rate): int((cue_t + 4.0) * rate)]
     assert before.size > 0 and not before.any()
     assert after.sum() / rate > 0.8  # the 1.4 s line, most of it above silence
+
+
+def test_a_60fps_camera_is_kept_pace_with_and_its_strides_timed_from_the_frames_own_times(clips_dir, tmp_path):
+    """`run --realtime` on a 60 fps video (each frame of the treadmill clip twice): the live
+    ladder steps down exactly when the top mode's measured model time cannot fit the 16.7 ms
+    between frames, summary.json says how long it spent in each mode, and the cadence, timed
+    from the frames' own times, is the runner's whatever share of frames was taken."""
+    cap = cv2.VideoCapture(str(clips_dir / "treadmill_side_left.mp4"))
+    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    clip = tmp_path / "treadmill_60fps.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 60.0, size)
+    while (got := cap.read())[0]:
+        writer.write(got[1])
+        writer.write(got[1])
+    writer.release()
+    cap.release()
+    result = run_cli("run", "--source", clip, "--realtime", "--headless", "--mute", "--duration", "12",
+                     "--calibration-s", "4", "--out", tmp_path / "s")
+    assert result.returncode == 0, result.stderr
+    summary, rows = read_session(tmp_path / "s")
+    pace = summary["live_pace"]
+    assert sum(pace["modes"].values()) == pytest.approx(summary["duration_s"], abs=0.5)
+    top = [float(r["pose_ms"]) for r in rows if float(r["t"]) < 2.0][5:]  # the top mode's first 2 s
+    if np.percentile(top, 90) > 0.92 * 1000 / 60:  # it cannot keep pace: a step down by 3 s
+        assert pace["switches"] and pace["switches"][0]["t"] <= 3.0, pace
+        assert pace["switches"][0]["to"] == "full"
+    else:
+        assert not pace["switches"] or pace["switches"][0]["t"] > 2.0, pace
+    assert {s["to"] for s in pace["switches"]} <= {"full+mask", "full", "lite", "lite/2"}
+    assert summary["cadence_spm"] == pytest.approx(TREADMILL_CADENCE_SPM, abs=2.0)

@@ -56,6 +56,7 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
             recorder.close()
         screen.close()
         player.close()
+        pipeline.close()
     return record
 
 
@@ -67,21 +68,42 @@ def build_coach(rules: RuleSet, image_size: tuple[int, int], args: argparse.Name
     landmarks that are its skeleton's (`model_landmarks=False`: no model bias to correct)."""
     from cues.engine import CueEngine
     from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
-    from realtime.models.estimator import LEAN_CORRECTION_DEG
+    from realtime.models.estimator import lean_correction_deg
     from realtime.pipeline.loop import Coach
 
+    correction = lean_correction_deg(getattr(args, "model", "full")) if model_landmarks else 0.0
     config = AnalyzerConfig(calibration_s=calibration_s if calibration_s is not None else args.calibration_s,
                             camera_roll_deg=camera_roll_deg if camera_roll_deg is not None else args.camera_roll,
-                            lean_correction_deg=LEAN_CORRECTION_DEG if model_landmarks else 0.0)
+                            lean_correction_deg=correction)
     return Coach(FrameAnalyzer(image_size, config), CueEngine(rules, schedule=args.feedback))
 
 
 def build_pipeline(rules: RuleSet, source, args: argparse.Namespace) -> Pipeline:
-    """The model and the coach for `source`, with these cue rules."""
+    """The model and the coach for `source`, with these cue rules. A live source (a camera,
+    a stream, a video played in real time) gets the paced ladder of models unless `--pace off`."""
     from realtime.models.estimator import PoseEstimator
     from realtime.pipeline.loop import Pipeline
 
-    return Pipeline(PoseEstimator(estimator_config(args)), build_coach(rules, source.size, args))
+    coach = build_coach(rules, source.size, args)
+    if getattr(source, "is_live", False) and getattr(args, "pace", "off") == "auto":
+        return Pipeline(None, coach, paced=paced_models(args.model, source.fps))
+    return Pipeline(PoseEstimator(estimator_config(args)), coach)
+
+
+def paced_models(model: str, fps: float):
+    """The live ladder from `model` (its file made sure of; the lite rungs only when the lite
+    model is installed: a live session never downloads)."""
+    from realtime.models.estimator import EstimatorConfig, PoseEstimator
+    from realtime.models.pose_models import complexity, ensure_model, is_verified, model_path
+    from realtime.pipeline.pace import PacedModels, PaceGovernor, ladder
+
+    ensure_model(model)
+    lite = model == "lite" or is_verified("lite", model_path("lite"))
+
+    def make(mode) -> PoseEstimator:
+        return PoseEstimator(EstimatorConfig(model_complexity=complexity(mode.model), enable_segmentation=mode.mask))
+
+    return PacedModels(PaceGovernor(ladder(model, lite), fps), make)
 
 
 def estimator_config(args: argparse.Namespace) -> EstimatorConfig:

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--volume", type=unit_float, default=1.0, help="voice volume 0..1 (default 1)")
     add_analysis_options(run, RUN_MODEL)
+    run.add_argument(
+        "--pace", choices=("auto", "off"), default="auto",
+        help="a live camera: when the model cannot keep up, step down (the back outline off, then "
+        "the lite model, then every other frame) and back up when it can (auto, default); off: "
+        "always the chosen model on every frame it can take",
+    )
     run.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     run.add_argument(
         "--screenshot-every", type=positive_float, metavar="SECONDS", help="save the screen as PNG into DIR/screens"

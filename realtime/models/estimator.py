@@ -21,6 +21,16 @@ from realtime.core.pose import N_LANDMARKS, Pose
 #: ±1° of its body's figure. The correction is the mean of the five bodies, each counted
 #: once, so that no body is favoured by how often the suite renders it.
 LEAN_CORRECTION_DEG = 2.9
+#: The other models' trunk lean against the full model's, on the same rendered frames: the lite
+#: model leans 0.60° more (sd 0.29° over 14 lab clips: cadences 110–200, faults, 60 fps, 480p,
+#: a woman's body; README "Speed", the live ladder). Heavy: not measured, taken as full.
+LEAN_VS_FULL_DEG = {"lite": 0.6}
+
+
+def lean_correction_deg(model: str) -> float:
+    """The degrees to add to the trunk lean read from this model's landmarks (`LEAN_CORRECTION_DEG`
+    for the full model, less what the model leans more than the full one)."""
+    return LEAN_CORRECTION_DEG - LEAN_VS_FULL_DEG.get(model, 0.0)
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,10 @@ class EstimatorConfig:
     #: Give the model the frame shrunk so its longer side is at most this many pixels
     #: (None: as it comes). The landmarks still come back in the frame's own pixels.
     max_side: int | None = None
+    #: Threads for the networks' inference (XNNPACK; None: MediaPipe's default, one on a
+    #: desktop). More than one pays only when the cores are not already taken (a live loop
+    #: on an idle core; `analyze` runs one model per core).
+    threads: int | None = None
 
 
 def pose_from_mediapipe(result: object, width: int, height: int, t: float) -> Pose | None:
@@ -65,6 +79,25 @@ def with_outline(pose: Pose, mask: np.ndarray, image_size: tuple[int, int]) -> P
     return pose if outline is None else replace(pose, outline=outline.pack())
 
 
+def pose_solution(base: type, threads: int | None) -> type:
+    """MediaPipe's `Pose` class, or one whose inference runs on `threads` threads: the graph's
+    InferenceCalculator nodes get XNNPACK's `num_threads`, set in the expanded graph before
+    it is built (the hook `SolutionBase` itself uses for its calculator options)."""
+    if threads is None:
+        return base
+    from mediapipe.calculators.tensor.inference_calculator_pb2 import InferenceCalculatorOptions
+
+    class ThreadedPose(base):
+        def _modify_calculator_options(self, graph_config, calculator_params) -> None:
+            super()._modify_calculator_options(graph_config, calculator_params)
+            for node in graph_config.node:
+                if node.calculator.startswith("InferenceCalculator"):
+                    options = node.options.Extensions[InferenceCalculatorOptions.ext]
+                    options.delegate.xnnpack.num_threads = threads
+
+    return ThreadedPose
+
+
 class PoseEstimator:
     """One MediaPipe Pose model in video (tracking) mode.
 
@@ -77,7 +110,7 @@ class PoseEstimator:
 
         cfg = config or EstimatorConfig()
         self.config = cfg
-        self._model = mp.solutions.pose.Pose(
+        self._model = pose_solution(mp.solutions.pose.Pose, cfg.threads)(
             static_image_mode=False,
             model_complexity=cfg.model_complexity,
             smooth_landmarks=True,

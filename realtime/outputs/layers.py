@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from dataclasses import replace
@@ -22,6 +23,8 @@ from realtime.outputs.voice import VoicePlayer
 from realtime.outputs.widgets import GaugeSpec
 from realtime.pipeline.loop import FrameResult
 from realtime.record.session import SessionRecord
+
+log = logging.getLogger(__name__)
 
 #: The gauges' scales; their good bands come from the cue rules (`screen_gauges`): trunk lean
 #: at midstance, and the cadence floor of shorter_steps (no fixed 180 target).
@@ -82,7 +85,8 @@ def what_we_see(result: FrameResult) -> str:
 def status_line(result: FrameResult, loop_fps: float, muted: bool) -> str:
     """The bottom line: what the app sees and how fast it runs."""
     sound = "  ·  muted" if muted else ""
-    return f"{what_we_see(result)}  ·  {loop_fps:4.1f} fps{sound}  ·  Q quit  M mute  F full screen  R recalibrate  Space pause"
+    mode = f" ({result.mode}: keeping pace)" if result.mode else ""
+    return f"{what_we_see(result)}  ·  {loop_fps:4.1f} fps{mode}{sound}  ·  Q quit  M mute  F full screen  R recalibrate  Space pause"
 
 
 def checklist(result: FrameResult) -> tuple[tuple[str, bool], ...] | None:
@@ -166,6 +170,7 @@ class ScreenOutput:
         self.replay = InstantReplay()
         self._last_t: float | None = None
         self._fps = 0.0
+        self._shown_any = False
         self.back = BackHold()
 
     def handle(self, result: FrameResult) -> bool:
@@ -182,6 +187,9 @@ class ScreenOutput:
             self.screen.show(self.view(result, gauges))
             if result.timing is not None:
                 result.timing.shown_at = time.monotonic()
+            if not self._shown_any:
+                self._shown_any = True
+                log.debug("first frame on screen")  # bench/first_frame.py times the start-up by this line
         if self.recorder is not None:
             self.recorder.write(self.screen.surface)
         if shot:

@@ -33,7 +33,7 @@ class _Failed:
 
 class EstimateAhead(Generic[F, R]):
     """Iterate `estimate(frame)` over `frames`, computed on a background thread, at most
-    `depth` results ahead of the caller. `close()` (or leaving a `with` block) stops it;
+    `depth` results ahead of the caller (a None result is passed over). `close()` (or leaving a `with` block) stops it;
     an exception raised by the frames or the estimate is raised again in the caller."""
 
     def __init__(self, frames: Iterable[F], estimate: Callable[[F], R], depth: int = 1) -> None:
@@ -79,7 +79,10 @@ class EstimateAhead(Generic[F, R]):
     def _run(self) -> None:
         try:
             for frame in self._frames:
-                if self._stop.is_set() or not self._put(self._estimate(frame)):
+                if self._stop.is_set():
+                    return
+                result = self._estimate(frame)
+                if result is not None and not self._put(result):  # None: a frame passed over
                     return
             self._put(_End())
         except BaseException as error:  # noqa: BLE001 — handed to the caller, which raises it

@@ -18,6 +18,7 @@ from realtime.analysis.rib_cage import rib_cage_summary
 from realtime.core.pose import Pose
 from realtime.models.pose_model import PoseModel
 from realtime.pipeline.estimate_ahead import EstimateAhead
+from realtime.pipeline.pace import PacedModels
 from realtime.record.session import FrameRow, SessionRecord
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class FrameResult:
     superseded: bool = False
     #: The cues whose fault the rules see now (spoken or not, until it clears).
     in_fault: frozenset[str] = frozenset()
+    #: The live mode when the model stepped down to keep pace (`pace.Mode.label`; "" at the top).
+    mode: str = ""
 
     @property
     def pose(self) -> Pose | None:
@@ -122,6 +125,15 @@ class Coach:
         """Analyse one frame's pose (None: nobody found) and decide whether to speak."""
         return self.decide(t, self.analyzer.update(t, image, raw))
 
+    def use_model(self, model: str) -> None:
+        """The live ladder changed the pose model: the trunk lean takes that model's correction
+        (`estimator.lean_correction_deg`), so that a step down does not move the lean."""
+        from realtime.models.estimator import lean_correction_deg
+
+        posture = self.analyzer.posture
+        if posture.lean_correction_deg != 0.0:  # 0: landmarks that are no model's (the demo)
+            posture.lean_correction_deg = lean_correction_deg(model)
+
     def replay(self, t: float, raw: Pose | None, scene: Scene) -> CoachStep:
         """The same for a recorded frame: its pose and what its image showed of the scene."""
         return self.decide(t, self.analyzer.analyse(t, raw, scene))
@@ -153,6 +165,8 @@ class Estimated:
     raw: Pose | None
     pose_ms: float
     pose_done_at: float
+    mode: str = ""  # the live mode's label ("" at the top of the ladder, and off the live loop)
+    model: str | None = None  # the live mode's pose model (None off the live loop)
 
 
 def estimate_frame(estimator: PoseModel, frame: Frame) -> Estimated:
@@ -162,31 +176,53 @@ def estimate_frame(estimator: PoseModel, frame: Frame) -> Estimated:
 
 
 class Pipeline:
-    """The model plus the coach: `process(frame) -> FrameResult`."""
+    """The model plus the coach: `process(frame) -> FrameResult`.
 
-    def __init__(self, estimator: PoseModel, coach: Coach) -> None:
-        self.estimator = estimator
+    With `paced` (a live camera), the model is the ladder of `pace.PacedModels`, which steps
+    down when it cannot keep pace and may pass over frames (`estimate` then gives None).
+    """
+
+    def __init__(self, estimator: PoseModel | None, coach: Coach, paced: PacedModels | None = None) -> None:
+        self.estimator = estimator if estimator is not None else paced
         self.coach = coach
+        self.paced = paced
 
-    def estimate(self, frame: Frame) -> Estimated:
-        """The model's part: the frame's raw pose (may run on the pose thread)."""
-        return estimate_frame(self.estimator, frame)
+    def estimate(self, frame: Frame) -> Estimated | None:
+        """The model's part: the frame's raw pose (may run on the pose thread); None for a
+        frame the live mode passes over."""
+        if self.paced is None:
+            return estimate_frame(self.estimator, frame)
+        raw, ran = self.paced.estimate_frame(frame.image, frame.t, frame.index)
+        if not ran:
+            return None
+        mode = self.paced.mode
+        return Estimated(frame, raw, self.paced.last_ms, time.monotonic(), mode.label, mode.model)
 
     def decide(self, estimated: Estimated) -> FrameResult:
         """The coach's part: analysis and cue for an estimated frame."""
+        if estimated.model is not None:
+            self.coach.use_model(estimated.model)
         frame = estimated.frame
         step = self.coach.step(frame.t, frame.image, estimated.raw)
         timing = FrameTiming(frame.captured_at, estimated.pose_done_at, time.monotonic())
         return FrameResult(frame, step.analysis, step.cue, step.banner, estimated.pose_ms, estimated.raw, timing,
-                           in_fault=step.in_fault)
+                           in_fault=step.in_fault, mode=estimated.mode)
 
     def process(self, frame: Frame) -> FrameResult:
-        """Run the model on one frame, then the coach."""
-        return self.decide(self.estimate(frame))
+        """Run the model on one frame, then the coach (never paced: every frame)."""
+        return self.decide(estimate_frame(self.estimator, frame))
 
     def session_extras(self) -> dict:
-        """See `Coach.session_extras`."""
-        return self.coach.session_extras()
+        """See `Coach.session_extras`; a paced live session adds its modes (`live_pace`)."""
+        extras = self.coach.session_extras()
+        if self.paced is not None:
+            extras["live_pace"] = self.paced.governor.summary()
+        return extras
+
+    def close(self) -> None:
+        """Release the paced models (a plain estimator is its owner's to close)."""
+        if self.paced is not None:
+            self.paced.close()
 
 
 def run_session(

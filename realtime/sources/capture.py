@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from realtime.core.errors import SourceError
+from realtime.sources.frame_clock import FrameClock
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class Frame:
     Attributes:
         image: `(H, W, 3)` uint8, BGR (as OpenCV gives it).
         t: seconds. Files: video time, `index / fps`. Cameras and streams: seconds since
-            the source's first frame (`time.monotonic()` based).
+            the source's first frame, from the frames' own time stamps where they have
+            usable ones, else `time.monotonic()` based (`frame_clock.FrameClock`).
         index: the frame's index in the source; gaps mean dropped frames.
         captured_at: `time.monotonic()` when the frame was read or decoded (for latency).
     """
@@ -350,13 +352,14 @@ class _ThreadedSource(FrameSource):
 
 
 class _LiveProducer:
-    """Reads a live `cv2.VideoCapture`: `t` is seconds since its first frame, indices count up."""
+    """Reads a live `cv2.VideoCapture`: `t` is seconds since its first frame, from the frames'
+    own time stamps where the camera or stream gives usable ones (`FrameClock`); indices count up."""
 
     def __init__(self, cap: cv2.VideoCapture, name: str) -> None:
         self._cap = cap
         self._name = name
         self._index = 0
-        self._t0: float | None = None
+        self._clock = FrameClock()
 
     def __call__(self) -> Frame | None:
         ok, image = self._cap.read()
@@ -367,9 +370,12 @@ class _LiveProducer:
                 self._name, self._index,
             )
             return None
-        if self._t0 is None:
-            self._t0 = now
-        frame = Frame(image, now - self._t0, self._index, now)
+        stamped = self._clock.uses_stamps
+        t = self._clock.t(self._cap.get(cv2.CAP_PROP_POS_MSEC), now)
+        if stamped and not self._clock.uses_stamps:
+            log.debug("%s: no usable frame time stamps from frame %d; timing frames by the clock",
+                      self._name, self._index)
+        frame = Frame(image, t, self._index, now)
         self._index += 1
         return frame
 

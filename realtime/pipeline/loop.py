@@ -183,7 +183,7 @@ class Pipeline:
     """
 
     def __init__(self, estimator: PoseModel | None, coach: Coach, paced: PacedModels | None = None) -> None:
-        self.estimator = estimator if estimator is not None else paced
+        self.estimator = estimator
         self.coach = coach
         self.paced = paced
 
@@ -209,7 +209,8 @@ class Pipeline:
                            in_fault=step.in_fault, mode=estimated.mode)
 
     def process(self, frame: Frame) -> FrameResult:
-        """Run the model on one frame, then the coach (never paced: every frame)."""
+        """Run the plain estimator on one frame, then the coach (not for a paced pipeline, which
+        has none: its frames go through `estimate`, then `decide`)."""
         return self.decide(estimate_frame(self.estimator, frame))
 
     def session_extras(self) -> dict:

@@ -246,13 +246,6 @@ class PacedModels:
         """A model is being built on its thread."""
         return any(thread.is_alive() for thread in self._building.values())
 
-    def warm_up(self, image) -> None:
-        """Run the top model once on `image` (its first frame builds its delegates) and forget it."""
-        model = self._models[0]
-        model.estimate(image, 0.0)
-        if hasattr(model, "reset"):
-            model.reset()
-
     def _model(self, level: int):
         """The model of `level`, built now if its thread has not finished it; its tracking
         restarts when the mode changed since it last ran."""

@@ -66,17 +66,18 @@ def reencode(src: Path, dst: Path, times: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clip", type=Path, default=CLIP, help="the clip to repeat (default the shared treadmill clip)")
     ap.add_argument("--times", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("/tmp/ribsdown_bench/treadmill_36s.mp4"))
     a = ap.parse_args()
     a.out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        remux(CLIP, a.out, a.times)
+        remux(a.clip, a.out, a.times)
         how = "H.264 packets copied (PyAV)"
     except ImportError:
-        reencode(CLIP, a.out, a.times)
+        reencode(a.clip, a.out, a.times)
         how = "re-encoded as MPEG-4 part 2 (OpenCV; install PyAV to copy the H.264 stream instead)"
-    print(f"{a.out}: {CLIP.name} x{a.times}, {how}")
+    print(f"{a.out}: {a.clip.name} x{a.times}, {how}")
 
 
 if __name__ == "__main__":

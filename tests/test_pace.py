@@ -60,7 +60,7 @@ def test_a_model_slower_than_the_camera_steps_down_until_it_keeps_pace():
     gov, ran = simulate(lambda t: 40.0)  # full+mask 40 ms: 25 fps at best
     assert gov.switches, "it never stepped down"
     assert gov.switches[0].t <= MIN_DWELL_S + 1.0
-    # full without the mask takes 31 ms (93 % of the frame time): on to the lite model, 25 ms
+    # the lite model takes 27 ms of the 33 (82 %): it stays there, on every frame
     assert gov.mode.model == "lite" and gov.mode.every == 1
     settled = gov.switches[-1].t
     assert share_taken(ran, 30, settled + 1, 60) > 0.98
@@ -70,15 +70,15 @@ def test_it_steps_back_up_when_the_load_goes_and_never_flaps():
     load = lambda t: 40.0 if t < 30 else 20.0  # another program takes the core for 30 s, then stops
     gov, ran = simulate(load, seconds=90)
     levels = [s.to for s in gov.switches]
-    assert max(levels) >= 2 and gov.level == 0, gov.switches
+    assert max(levels) >= 1 and gov.level == 0, gov.switches
     first_up = next(s for s in gov.switches if s.to < s.frm)
     assert 30 <= first_up.t <= 30 + UP_DWELL_S + 3
     assert len(gov.switches) <= 6
 
 
 def test_when_the_cost_table_is_off_the_wait_before_stepping_up_again_doubles():
-    # the mask costs 1.3x here, not the table's 1/0.78: from `full` (60 % busy) the top looks
-    # like 77 % and is tried, but needs 100 %: it falls back, and waits longer each time
+    # the full model costs 1.3x here, not the table's 1/0.68: from `lite` (49 % busy) the top
+    # looks like 72 % and is tried, but needs 94 %: it falls back, and waits longer each time
     gov, _ = simulate(lambda t: 24.0, seconds=240, true_cost={"full+mask": 1.3})
     ups = [s.t for s in gov.switches if s.to < s.frm]
     assert len(ups) >= 3, gov.switches
@@ -89,35 +89,38 @@ def test_when_the_cost_table_is_off_the_wait_before_stepping_up_again_doubles():
 
 
 def test_a_60fps_camera_goes_to_the_lite_model_on_every_frame_when_it_fits():
-    gov, ran = simulate(lambda t: 22.0, fps=60.0)  # lite 13.9 ms of 16.7: 83 %
-    assert gov.mode == Mode("lite", False, 1, gov.mode.cost)
+    gov, ran = simulate(lambda t: 20.0, fps=60.0)  # lite 13.6 ms of 16.7: 82 %
+    assert gov.mode == Mode("lite", True, 1, gov.mode.cost)
     assert share_taken(ran, 60, gov.switches[-1].t + 1, 60) > 0.95
 
 
 def test_a_machine_too_slow_even_for_the_lite_model_takes_every_other_frame():
-    gov, ran = simulate(lambda t: 30.0, fps=60.0)  # lite 19 ms > 16.7
+    gov, ran = simulate(lambda t: 30.0, fps=60.0)  # lite 20 ms > 16.7
     assert gov.mode.every == 2 and gov.mode.model == "lite"
     after = gov.switches[-1].t + 1
     assert share_taken(ran, 60, after, 60) == pytest.approx(0.5, abs=0.02)
 
 
-def test_without_the_lite_model_the_ladder_ends_with_the_chosen_model_on_every_other_frame():
-    assert [m.name for m in ladder("full", lite_available=False)] == ["full+mask", "full", "full/2"]
-    assert [m.name for m in ladder("full")] == ["full+mask", "full", "lite", "lite/2"]
-    assert [m.name for m in ladder("lite")] == ["lite+mask", "lite", "lite/2"]
+def test_every_rung_keeps_the_back_outline_and_without_the_lite_model_the_chosen_one_ends_it():
+    assert [m.name for m in ladder("full")] == ["full+mask", "lite+mask", "lite+mask/2"]
+    assert [m.name for m in ladder("heavy")] == ["heavy+mask", "full+mask", "lite+mask", "lite+mask/2"]
+    assert [m.name for m in ladder("lite")] == ["lite+mask", "lite+mask/2"]
+    assert [m.name for m in ladder("full", lite_available=False)] == ["full+mask", "full+mask/2"]
+    assert [m.name for m in ladder("heavy", lite_available=False)] == ["heavy+mask", "full+mask", "full+mask/2"]
+    costs = [m.cost for m in ladder("heavy")]
+    assert costs[:3] == sorted(costs[:3], reverse=True)
 
 
-def test_the_screen_label_says_what_was_given_up():
-    modes = ladder("full")
-    assert [m.label for m in modes] == ["", "no back outline", "lite model, no back outline",
-                                        "lite model, no back outline, every other frame"]
+def test_the_screen_label_says_which_model_runs_and_how_often():
+    assert [m.label for m in ladder("heavy")] == ["heavy model", "full model", "lite model",
+                                                 "lite model, every other frame"]
 
 
 def test_the_summary_gives_the_time_in_each_mode_and_every_switch():
     gov, _ = simulate(lambda t: 40.0, seconds=20)
     summary = gov.summary()
     assert sum(summary["modes"].values()) == pytest.approx(20, abs=0.1)
-    assert [s["to"] for s in summary["switches"]] == ["full", "lite"]
+    assert [s["to"] for s in summary["switches"]] == ["lite+mask"]
     assert "of its frame time" in summary["switches"][0]["why"]
 
 

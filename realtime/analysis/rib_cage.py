@@ -78,6 +78,7 @@ import cv2
 import numpy as np
 
 from realtime.analysis.posture import Facing, direction_sign
+from realtime.analysis.roi_mask import RoiMask
 from realtime.core.pose import Landmark as L
 from realtime.core.pose import Pose
 
@@ -214,7 +215,24 @@ def trunk_frame(pose: Pose) -> TrunkFrame | None:
 # --------------------------------------------------------------------------- the outline
 
 
-def _scan(mask: np.ndarray, origins: np.ndarray, directions: np.ndarray, step: float,
+def _sample(mask: np.ndarray | RoiMask, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """The mask at OpenCV pixels (`x`, `y`), bilinear, 0 beyond the frame; None when the
+    points' bounding box lies (almost) wholly outside a full-frame mask."""
+    if isinstance(mask, RoiMask):
+        return mask.sample(x, y)
+    h, w = mask.shape
+    x0, y0 = max(int(math.floor(x.min())) - 1, 0), max(int(math.floor(y.min())) - 1, 0)
+    x1, y1 = min(int(math.ceil(x.max())) + 2, w), min(int(math.ceil(y.max())) + 2, h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    crop = mask[y0:y1, x0:x1]  # a view: only the trunk's bounding box is read
+    if crop.dtype != np.float32:
+        crop = crop.astype(np.float32)
+    return cv2.remap(crop, x - np.float32(x0), y - np.float32(y0), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
+def _scan(mask: np.ndarray | RoiMask, origins: np.ndarray, directions: np.ndarray, step: float,
           n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     """First crossing of `EDGE` along rays from `origins` `(K, 2)` (pixels) in unit
     `directions` `(K, 2)`, `step` pixels apart, up to `n_steps` steps.
@@ -226,21 +244,13 @@ def _scan(mask: np.ndarray, origins: np.ndarray, directions: np.ndarray, step: f
     k = origins.shape[0]
     dist = np.full(k, np.nan)
     ramp = np.full(k, np.nan)
-    h, w = mask.shape
-    ends = np.concatenate([origins, origins + directions * (n_steps * step)]) - 0.5
-    x0, y0 = np.maximum(np.floor(ends.min(axis=0)).astype(int) - 1, 0)
-    x1, y1 = np.minimum(np.ceil(ends.max(axis=0)).astype(int) + 2, (w, h))
-    if x1 - x0 < 2 or y1 - y0 < 2:
-        return dist, ramp
-    crop = mask[y0:y1, x0:x1]  # a view: only the trunk's bounding box is read
-    if crop.dtype != np.float32:
-        crop = crop.astype(np.float32)
     steps = np.arange(n_steps + 1, dtype=np.float32) * np.float32(step)
     # Landmark pixels have their centres at +0.5; cv2 samples pixel centres at integers.
-    o = (origins - 0.5 - (x0, y0)).astype(np.float32)
+    o = (origins - 0.5).astype(np.float32)
     d = directions.astype(np.float32)
-    vals = cv2.remap(crop, o[:, :1] + steps * d[:, :1], o[:, 1:] + steps * d[:, 1:],
-                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    vals = _sample(mask, o[:, :1] + steps * d[:, :1], o[:, 1:] + steps * d[:, 1:])
+    if vals is None:
+        return dist, ramp
     below = vals < EDGE  # (K, n_steps + 1)
     first = np.argmax(below, axis=1)
     rows = np.flatnonzero(below[np.arange(k), first] & (first > 0))
@@ -342,17 +352,19 @@ def _median_or_nan(x: np.ndarray) -> float:
     return float(np.median(x)) if x.size else math.nan
 
 
-def trunk_outline(mask: np.ndarray, pose: Pose) -> TrunkOutline | None:
+def trunk_outline(mask: np.ndarray | RoiMask, pose: Pose) -> TrunkOutline | None:
     """Both edges of the outline at every level, arm levels removed; None without a trunk.
 
     Args:
         mask: `(H, W)` float in 0..1, the person's segmentation mask, in the same pixels
-            as `pose.xy` (the model's raw landmarks of that frame).
+            as `pose.xy` (the model's raw landmarks of that frame); or the model's own
+            crop of it (`RoiMask`), which reads the same.
         pose: the landmarks of the same frame.
     """
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"mask must be (H, W), got {mask.shape}")
+    if not isinstance(mask, RoiMask):
+        mask = np.asarray(mask)
+        if mask.ndim != 2:
+            raise ValueError(f"mask must be (H, W), got {mask.shape}")
     frame = trunk_frame(pose)
     if frame is None:
         return None
@@ -488,14 +500,14 @@ def rib_cage_from_outline(outline: TrunkOutline, facing: Facing) -> RibCageSampl
     )
 
 
-def measure_rib_cage(mask: np.ndarray, pose: Pose, facing: Facing) -> RibCageSample | None:
+def measure_rib_cage(mask: np.ndarray | RoiMask, pose: Pose, facing: Facing) -> RibCageSample | None:
     """The back and rib-cage measures of one frame (definitions in the module doc):
     `rib_cage_from_outline(trunk_outline(mask, pose), facing)`.
 
     Args:
         mask: `(H, W)` float in 0..1, the person's segmentation mask (MediaPipe Pose with
-            `enable_segmentation=True`), in the same pixels as `pose.xy`: use the model's
-            raw landmarks of that frame, not smoothed or roll-corrected ones.
+            `enable_segmentation=True`), in the same pixels as `pose.xy`, or its `RoiMask`:
+            use the model's raw landmarks of that frame, not smoothed or roll-corrected ones.
         pose: the landmarks of the same frame.
         facing: the running direction ("left" / "right"), for which side is the back.
 

@@ -196,7 +196,7 @@ class Pipeline:
         if not ran:
             return None
         mode = self.paced.mode
-        return Estimated(frame, raw, self.paced.last_ms, time.monotonic(), mode.label, mode.model)
+        return Estimated(frame, raw, self.paced.last_ms, time.monotonic(), self.paced.label, mode.model)
 
     def decide(self, estimated: Estimated) -> FrameResult:
         """The coach's part: analysis and cue for an estimated frame."""

@@ -4,10 +4,13 @@ A camera does not wait. When the model takes longer than the time between two fr
 that insists on the best model falls behind: frames are dropped at random and every picture on
 screen is late. So a live session runs on a ladder of modes, each cheaper than the one above:
 
-1. the chosen model with the segmentation mask (the back's outline) — the default;
-2. the same model without the mask (about 0.78 of the time: no back outline, no outline way);
-3. the lite model without the mask (about 0.63);
-4. the lite model on every other frame (half the frames).
+1. the chosen model — the default;
+2. each lighter model in turn, down to the lite one (their times in `_COST`);
+3. the lite model on every other frame (half the frames).
+
+Every rung keeps the segmentation mask (the back's outline, and with it the outline way of
+the ribs-down cue): read on the model's own crop (`realtime.models.pose_graph`) it costs about
+a twentieth of the model's time, so dropping it would buy almost nothing and lose the cue.
 
 `PaceGovernor` (pure) decides from what it measures on each frame the model sees — the
 model's wall time (on a loaded machine that includes the time other processes take the core)
@@ -55,9 +58,7 @@ class Mode:
     model: str
     mask: bool
     every: int
-    #: The model's time relative to the full model with the mask, per processed frame
-    #: (`bench/live_loop.py`'s model timings: full+mask 24.8 ms, full 19.4, lite 15.6,
-    #: lite+mask 19.2, heavy about 2.3x full).
+    #: The model's time relative to the full model with the mask, per processed frame (`_COST`).
     cost: float
 
     @property
@@ -67,8 +68,9 @@ class Mode:
 
     @property
     def label(self) -> str:
-        """What the screen says while in this mode (empty for the top of the ladder)."""
-        parts = [] if self.model != "lite" else ["lite model"]
+        """What the screen says while in this mode below the ladder's top, e.g. "lite model,
+        every other frame"."""
+        parts = [f"{self.model} model"]
         if not self.mask:
             parts.append("no back outline")
         if self.every > 1:
@@ -76,21 +78,24 @@ class Mode:
         return ", ".join(parts)
 
 
-_COST = {"lite": 0.63, "full": 0.78, "heavy": 1.8}
-_MASK_COST = {"lite": 0.77, "full": 1.0, "heavy": 2.3}
+#: Each model's time a frame with the mask (on its crop), relative to the full model's:
+#: full 24.4 ms CPU a frame at 720×1280 (`bench/roi_mask.py`); lite 15.6 ms without the mask
+#: plus the crop mask's ~1 ms (`bench/live_loop.py` timings; lite with the crop mask not yet
+#: timed on its own); heavy about 2.3× full.
+_COST = {"lite": 0.68, "full": 1.0, "heavy": 2.3}
+#: The models from the heaviest down.
+_MODELS = ("heavy", "full", "lite")
 
 
 def ladder(model: str, lite_available: bool = True) -> tuple[Mode, ...]:
-    """The modes from `model` with the mask down to the lite model on every other frame.
+    """The modes from `model` down through each lighter model to the lite one on every other frame.
 
-    Without the lite model's file the ladder ends with `model` on every other frame.
+    Without the lite model's file the ladder skips it (and ends with the lightest on every other frame).
     """
-    modes = [Mode(model, True, 1, _MASK_COST[model]), Mode(model, False, 1, _COST[model])]
-    floor = model
-    if model != "lite" and lite_available:
-        modes.append(Mode("lite", False, 1, _COST["lite"]))
-        floor = "lite"
-    modes.append(Mode(floor, False, 2, _COST[floor]))
+    lighter = _MODELS[_MODELS.index(model):]
+    names = [m for m in lighter if m != "lite" or lite_available or m == model]
+    modes = [Mode(name, True, 1, _COST[name]) for name in names]
+    modes.append(Mode(names[-1], True, 2, _COST[names[-1]]))
     return tuple(modes)
 
 
@@ -224,6 +229,11 @@ class PacedModels:
     def mode(self) -> Mode:
         """The current mode."""
         return self.governor.mode
+
+    @property
+    def label(self) -> str:
+        """What the screen says of the current mode: nothing at the top of the ladder."""
+        return "" if self.governor.level == 0 else self.mode.label
 
     def estimate_frame(self, image, t: float, index: int):
         """(pose or None, ran): the model of the current mode on this frame, or (None, False)

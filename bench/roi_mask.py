@@ -85,8 +85,7 @@ def mask_values(frames: list[np.ndarray]) -> tuple[float, float]:
             if a.segmentation_mask is None or b.segmentation_mask is None or b.pose_rect is None:
                 continue
             h, w = rgb.shape[:2]
-            r = b.pose_rect
-            roi = RoiMask.from_rect(b.segmentation_mask, r.x_center, r.y_center, r.width, r.height, r.rotation, (w, h))
+            roi = RoiMask.from_normalized_rect(b.segmentation_mask, b.pose_rect, (w, h))
             ys, xs = np.nonzero((a.segmentation_mask > 0.05) & (a.segmentation_mask < 0.95))
             if len(xs) == 0:
                 continue

@@ -125,8 +125,7 @@ class PoseEstimator:
             rect = getattr(result, "pose_rect", None)
             if rect is None:
                 return pose
-            mask = RoiMask.from_rect(mask, rect.x_center, rect.y_center, rect.width, rect.height,
-                                     rect.rotation, (width, height))
+            mask = RoiMask.from_normalized_rect(mask, rect, (width, height))
         return with_outline(pose, mask, (width, height))
 
     def _model_input(self, image_bgr: np.ndarray) -> np.ndarray:

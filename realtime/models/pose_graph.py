@@ -10,7 +10,7 @@ changes the config there:
   (`WarpAffine`) and smoothed; the nodes that did that are removed, and the crop's rectangle
   (`pose_rect`) is read out beside it. `realtime.analysis.roi_mask.RoiMask` reads the crop at
   frame pixels as the warp would have. 720×1280: the model's CPU time a frame with the mask
-  falls from 30.8 to 24.4 ms (without the mask 23.6; `bench/roi_mask.py`).
+  falls from 30.8 to 24.4 ms (without the mask 22.4; `bench/roi_mask.py`, one run).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ screen is late. So a live session runs on a ladder of modes, each cheaper than t
 
 Every rung keeps the segmentation mask (the back's outline, and with it the outline way of
 the ribs-down cue): read on the model's own crop (`realtime.models.pose_graph`) it costs about
-a twentieth of the model's time, so dropping it would buy almost nothing and lose the cue.
+2 ms of the model's 24 a frame (`bench/roi_mask.py`), so dropping it would buy little and lose the cue.
 
 `PaceGovernor` (pure) decides from what it measures on each frame the model sees — the
 model's wall time (on a loaded machine that includes the time other processes take the core)

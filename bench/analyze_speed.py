@@ -4,6 +4,9 @@
   coach, nothing written — what a user would otherwise run;
 - bare loop (`--peers naive,bare`): decode -> model with the mask -> coach in one thread, one
   process, nothing written (what `analyze` did before it used every core);
+- the ceiling (`--peers naive,ceiling`): one naive loop per core, started together, each on its
+  own share of the clip — what the cores give the naive loop itself on this machine (two virtual
+  cores need not give twice one core's speed);
 - `ribsdown analyze CLIP --jobs N` for each N in `--jobs` (the whole command: the model's
   pass, the coach, summary.json / frames.csv / landmarks.npz, the report and the history),
   for each pose model in `--models` (default full);
@@ -33,16 +36,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def naive_loop(clip: str) -> None:
+def naive_loop(clip: str, part: str = "0/1") -> None:
     """What a user would otherwise run: decode -> `Pose(model_complexity=1)` -> next, one thread,
-    no segmentation mask, no coach, nothing written."""
+    no segmentation mask, no coach, nothing written. `part` "K/N": only the K-th of N equal
+    parts of the clip (seek to its first frame)."""
     import cv2
     import mediapipe as mp
 
+    k, parts = (int(x) for x in part.split("/"))
     cap = cv2.VideoCapture(clip)
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    first, stop = total * k // parts, total * (k + 1) // parts
+    if first:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, first)
     n = 0
     with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
-        while True:
+        while first + n < stop or parts == 1:
             ok, image = cap.read()
             if not ok:
                 break
@@ -50,6 +59,15 @@ def naive_loop(clip: str) -> None:
             n += 1
     cap.release()
     print(f"{n} frames", file=sys.stderr)
+
+
+def naive_side_by_side(clip: str, parts: int) -> None:
+    """`parts` naive loops at once, each on its own part of the clip: what the cores can give
+    the naive loop itself (its ceiling on this machine), processes started together."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--naive", clip, "--part", f"{k}/{parts}"])
+             for k in range(parts)]
+    if any(p.wait() for p in procs):
+        raise SystemExit("a naive loop failed")
 
 
 def bare_loop(clip: str) -> None:
@@ -109,13 +127,19 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", default=f"1,{os.cpu_count()}")
     ap.add_argument("--models", default="full", help="comma-separated pose models for `ribsdown analyze --model`")
-    ap.add_argument("--peers", default="naive", help="the one-thread loops to compare with: naive, bare")
+    ap.add_argument("--peers", default="naive", help="the loops to compare with: naive, bare (one thread each), ceiling (one naive loop per core, "
+                         "each on its share of the clip, side by side)")
     ap.add_argument("--model-frames", type=int, default=200)
     ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the bare loop's own process
     ap.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)  # the naive loop's own process
+    ap.add_argument("--part", default="0/1", help=argparse.SUPPRESS)  # the naive loop's part of the clip
+    ap.add_argument("--naive-parts", type=int, help=argparse.SUPPRESS)  # naive loops side by side
     a = ap.parse_args()
     if a.naive:
-        naive_loop(a.clip)
+        naive_loop(a.clip, a.part)
+        return
+    if a.naive_parts:
+        naive_side_by_side(a.clip, a.naive_parts)
         return
     if a.bare:
         bare_loop(a.clip)
@@ -130,7 +154,9 @@ def main() -> None:
            "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     jobs = [int(j) for j in a.jobs.split(",")]
     peers = {"naive": ("naive loop: decode → Pose(model_complexity=1), 1 thread, no mask", "--naive"),
-             "bare": ("bare loop: decode → model with mask → coach, 1 thread", "--bare")}
+             "bare": ("bare loop: decode → model with mask → coach, 1 thread", "--bare"),
+             "ceiling": (f"{os.cpu_count()} naive loops side by side, each on 1/{os.cpu_count()} of the clip "
+                         "(the cores' limit)", f"--naive-parts={os.cpu_count()}")}
     chosen = a.peers.split(",")
     variants = {peers[p][0]: [sys.executable, __file__, peers[p][1], a.clip] for p in chosen}
     for model in a.models.split(","):

@@ -162,7 +162,9 @@ def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = Tr
     cam.start()
     try:
         run_session(source, pipeline, record, outputs, duration_s=seconds)
-        dropped = source.frames_dropped + cam.dropped
+        # every frame the camera made and the model did not run on: dropped by the driver or the
+        # capture thread, or passed over by the every-other-frame mode (which leaves no row)
+        dropped = max(source.frames_dropped + cam.dropped, cam.produced - len(record.rows))
     finally:
         source.close()
         cam.stop()

@@ -8,11 +8,12 @@ replaces that cue, a new id adds one.
 from __future__ import annotations
 
 import difflib
+import math
 import sys
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from realtime.analysis.stride_metrics import METRICS
 from realtime.core.errors import UserError
@@ -21,6 +22,29 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+#: How each field type of the rules' dataclasses is checked, and how a wrong value is named.
+_FIELD_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "str": (lambda v: isinstance(v, str), "text"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "float": (_is_number, "a finite number"),
+    "float | None": (lambda v: v is None or _is_number(v), "a finite number"),
+}
+
+
+def check_field_types(obj: object) -> None:
+    """ValueError naming the first field of the dataclass `obj` whose value has the wrong type."""
+    for f in fields(obj):
+        check = _FIELD_CHECKS.get(str(f.type))
+        value = getattr(obj, f.name)
+        if check is not None and not check[0](value):
+            raise ValueError(f"{f.name} must be {check[1]}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -41,6 +65,7 @@ class Condition:
     min_spread: float = 0.0
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         if (self.below is None) == (self.above is None):
             raise ValueError(f"condition on {self.metric!r} needs exactly one of below / above")
         if self.spreads and not self.baseline:
@@ -106,6 +131,7 @@ class CueRule:
     legs: str = "near"
 
     def __post_init__(self) -> None:
+        check_field_types(self)
         object.__setattr__(self, "faults", tuple(map(as_way, self.faults)))
         if not self.faults or not all(self.faults):
             raise ValueError(f"cue {self.id!r} needs at least one [[cue.fault]] with conditions")
@@ -138,6 +164,11 @@ class PraiseRule:
     after_strides: int = 8
     cooldown_s: float = 30.0
 
+    def __post_init__(self) -> None:
+        check_field_types(self)
+        if self.after_strides < 1 or self.cooldown_s < 0:
+            raise ValueError("after_strides must be >= 1 and cooldown_s >= 0")
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -153,10 +184,15 @@ class RuleSet:
 
 def _build(cls: type, entry: Mapping[str, Any], where: str) -> Any:
     """`cls(**entry)`, with unknown keys reported by name."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where} must be a table, got {entry!r}")
     unknown = set(entry) - {f.name for f in fields(cls)}
     if unknown:
         raise ValueError(f"unknown keys {sorted(unknown)} in {where}")
-    return cls(**entry)
+    try:
+        return cls(**entry)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{where}: {err}") from err
 
 
 def _way(entry: Mapping[str, Any], where: str) -> Way:
@@ -256,6 +292,8 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as err:
         raise UserError(f"cannot read cue rules {path}: {err.strerror} — check the path") from err
+    except UnicodeDecodeError as err:
+        raise UserError(f"cue rules {path} are not UTF-8 text (byte {err.start}) — save the file as UTF-8") from err
 
 
 def load_rules(override: Path | None = None) -> RuleSet:

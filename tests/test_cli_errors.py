@@ -51,6 +51,22 @@ def test_bad_option_values_exit_2(args):
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("option,value", [("--camera-roll", "nan"), ("--calibration-s", "nan"),
+                                          ("--calibration-s", "inf"), ("--camera-roll", "ten")])
+def test_a_number_that_is_not_one_is_refused_before_any_work(tmp_path, option, value):
+    result = run_cli("analyze", "x.mp4", option, value, "--out", tmp_path / "o")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"argument {option}" in result.stderr and "number" in result.stderr, result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("option", ["--duration", "--volume"])
+def test_run_refuses_nan(option):
+    result = run_cli("run", option, "nan", "--headless")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "finite number" in result.stderr, result.stderr
+
+
 def test_importing_the_cli_loads_no_native_library():
     """The CLI sets OpenCV's and FFmpeg's log levels before cv2 loads; importing it must not load cv2."""
     import subprocess
@@ -73,3 +89,17 @@ def test_misspelt_metric_in_rules_exits_2(tmp_path, clips_dir):
     result = run_cli("analyze", clips_dir / "run_grass_short.mp4", "--rules", rules, "--out", tmp_path / "o")
     assert_one_clear_line(result, "bad.toml", "'trunk_lean_midstnce_deg'", "did you mean 'trunk_lean_midstance_deg'?")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("make", ["text", "folder"])
+def test_history_db_on_something_that_is_not_a_store_is_one_line_and_touches_nothing(tmp_path, make):
+    target = tmp_path / ("notes.txt" if make == "text" else "a_folder")
+    if make == "text":
+        target.write_text("my running notes\n")
+    else:
+        target.mkdir()
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert_one_clear_line(run_cli("history", "--db", target), str(target))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    if make == "text":
+        assert target.read_text() == "my running notes\n"

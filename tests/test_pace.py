@@ -56,11 +56,19 @@ def test_a_model_with_room_to_spare_stays_at_the_top():
     assert share_taken(ran, 30, 1, 60) > 0.99
 
 
+def test_the_stall_of_a_start_or_a_switch_is_not_taken_for_a_slow_model():
+    # the first half second runs at 80 ms a frame (detection, the next model built beside it,
+    # the first drawing): frames are dropped, yet the model then fits with room to spare
+    gov, ran = simulate(lambda t: 80.0 if t < 0.5 else 22.0)
+    assert gov.switches == []
+    assert share_taken(ran, 30, 1, 60) > 0.99
+
+
 def test_a_model_slower_than_the_camera_steps_down_until_it_keeps_pace():
-    gov, ran = simulate(lambda t: 40.0)  # full+mask 40 ms: 25 fps at best
+    gov, ran = simulate(lambda t: 36.0)  # full+mask 36 ms: 28 fps at best
     assert gov.switches, "it never stepped down"
     assert gov.switches[0].t <= MIN_DWELL_S + 1.0
-    # the lite model takes 27 ms of the 33 (82 %): it stays there, on every frame
+    # the lite model takes 29 ms of the 33 (86 %): it stays there, on every frame
     assert gov.mode.model == "lite" and gov.mode.every == 1
     settled = gov.switches[-1].t
     assert share_taken(ran, 30, settled + 1, 60) > 0.98
@@ -77,9 +85,9 @@ def test_it_steps_back_up_when_the_load_goes_and_never_flaps():
 
 
 def test_when_the_cost_table_is_off_the_wait_before_stepping_up_again_doubles():
-    # the full model costs 1.3x here, not the table's 1/0.68: from `lite` (49 % busy) the top
-    # looks like 72 % and is tried, but needs 94 %: it falls back, and waits longer each time
-    gov, _ = simulate(lambda t: 24.0, seconds=240, true_cost={"full+mask": 1.3})
+    # the full model costs 1.5x here, not the table's 1/0.80: from `lite` (58 % busy) the top
+    # looks like 72 % and is tried, but needs 108 %: it falls back, and waits longer each time
+    gov, _ = simulate(lambda t: 24.0, seconds=240, true_cost={"full+mask": 1.5})
     ups = [s.t for s in gov.switches if s.to < s.frm]
     assert len(ups) >= 3, gov.switches
     waits = [up - down.t for up, down in zip(ups, [s for s in gov.switches if s.to > s.frm])]
@@ -89,13 +97,13 @@ def test_when_the_cost_table_is_off_the_wait_before_stepping_up_again_doubles():
 
 
 def test_a_60fps_camera_goes_to_the_lite_model_on_every_frame_when_it_fits():
-    gov, ran = simulate(lambda t: 20.0, fps=60.0)  # lite 13.6 ms of 16.7: 82 %
+    gov, ran = simulate(lambda t: 18.0, fps=60.0)  # lite 14.4 ms of 16.7: 86 %
     assert gov.mode == Mode("lite", True, 1, gov.mode.cost)
     assert share_taken(ran, 60, gov.switches[-1].t + 1, 60) > 0.95
 
 
 def test_a_machine_too_slow_even_for_the_lite_model_takes_every_other_frame():
-    gov, ran = simulate(lambda t: 30.0, fps=60.0)  # lite 20 ms > 16.7
+    gov, ran = simulate(lambda t: 30.0, fps=60.0)  # lite 24 ms > 16.7
     assert gov.mode.every == 2 and gov.mode.model == "lite"
     after = gov.switches[-1].t + 1
     assert share_taken(ran, 60, after, 60) == pytest.approx(0.5, abs=0.02)
@@ -117,7 +125,7 @@ def test_the_screen_label_says_which_model_runs_and_how_often():
 
 
 def test_the_summary_gives_the_time_in_each_mode_and_every_switch():
-    gov, _ = simulate(lambda t: 40.0, seconds=20)
+    gov, _ = simulate(lambda t: 36.0, seconds=20)
     summary = gov.summary()
     assert sum(summary["modes"].values()) == pytest.approx(20, abs=0.1)
     assert [s["to"] for s in summary["switches"]] == ["lite+mask"]
@@ -137,3 +145,32 @@ def test_a_step_down_to_the_lite_model_keeps_the_trunk_lean_where_it_was():
     assert posture.lean_correction_deg == pytest.approx(LEAN_CORRECTION_DEG - LEAN_VS_FULL_DEG["lite"])
     coach.use_model("full")
     assert posture.lean_correction_deg == LEAN_CORRECTION_DEG
+
+
+def test_modes_that_differ_only_in_how_often_they_run_share_one_model():
+    from realtime.pipeline.pace import PacedModels
+
+    built: list[str] = []
+
+    class CountedModel:
+        def __init__(self, mode: Mode) -> None:
+            built.append(mode.name)
+            self.last_ms = 0.0
+            self.resets = 0
+
+        def estimate(self, image, t):
+            return None
+
+        def reset(self) -> None:
+            self.resets += 1
+
+        def close(self) -> None:
+            pass
+
+    gov = PaceGovernor(ladder("full"), 30.0)
+    models = PacedModels(gov, CountedModel)
+    for level in (1, 2, 1, 0):
+        gov.level = level
+        models.estimate_frame(None, 0.0, 0)
+    models.close()
+    assert sorted(built) == ["full+mask", "lite+mask"]

@@ -264,3 +264,47 @@ def test_new_store_picks_up_earlier_sessions(session_dir, data_dir):
     add_session(session_dir, data_dir, "2026-03-01_07-30-00")
     with SessionStore(data_dir / "sessions.sqlite") as store:
         assert len(store.list_sessions()) == 1
+
+
+def test_a_store_damaged_beyond_reading_is_rebuilt_with_the_folders_outside_the_data_folder(session_dir, data_dir):
+    inside = add_session(session_dir, data_dir, "2026-03-01_07-30-00")
+    outside = [copy_session(session_dir, data_dir.parent / f"elsewhere_{k}" / "run") for k in range(2)]
+    db = data_dir / "sessions.sqlite"
+    with SessionStore(db) as store:
+        for folder in (inside, *outside):
+            store.save_session(folder)
+    data = bytearray(db.read_bytes())
+    data[:100] = b"\x00" * 100  # the header gone: nothing in the file can be read
+    db.write_bytes(bytes(data))
+
+    with SessionStore(db) as store:
+        rebuilt = [s.out_dir for s in store.list_sessions()]
+
+    assert sorted(rebuilt) == sorted(f.resolve() for f in (inside, *outside))
+
+
+@pytest.mark.parametrize("content", [b"my running notes\n" * 40, b"\x00\x00\x00\x18ftypisom" + bytes(4000)])
+def test_db_on_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path, content):
+    user_file = tmp_path / "notes.txt"
+    user_file.write_bytes(content)
+    with pytest.raises(UserError, match="not a ribsdown session store"):
+        SessionStore(user_file)
+    assert user_file.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_db_on_another_programs_database_is_refused_and_left_alone(tmp_path):
+    other = tmp_path / "contacts.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE people (name TEXT)")
+        conn.execute("INSERT INTO people VALUES ('Ada')")
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(UserError, match="another program's SQLite database"):
+        SessionStore(other)
+    assert other.read_bytes() == before
+
+
+def test_db_on_a_folder_is_one_clear_error(tmp_path):
+    with pytest.raises(UserError, match="is a folder"):
+        SessionStore(tmp_path)

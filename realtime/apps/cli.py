@@ -21,6 +21,7 @@ from realtime.apps.assemble import (
     rules_override,
     run_live,
 )
+from realtime.core import native_stderr
 from realtime.core.errors import UserError
 from realtime.models.pose_models import MODELS
 
@@ -53,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_analysis_options(run, RUN_MODEL)
     run.add_argument(
         "--pace", choices=("auto", "off"), default="auto",
-        help="a live camera: when the model cannot keep up, step down (the back outline off, then "
-        "the lite model, then every other frame) and back up when it can (auto, default); off: "
-        "always the chosen model on every frame it can take",
+        help="a live camera: when the model cannot keep up, step down (to each lighter model, then "
+        "the lite one on every other frame; the back outline stays on) and back up when it can "
+        "(auto, default); off: always the chosen model on every frame it can take",
     )
     run.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     run.add_argument(
@@ -226,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="ribsdown: %(levelname)s: %(message)s" if args.verbose else "ribsdown: %(message)s",
     )
     quiet_native_logs()
+    if args.verbose:
+        os.environ[native_stderr.SHOW_ENV] = "show"  # MediaPipe's chatter too (workers inherit it)
     try:
         return args.func(args)
     except UserError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, replace
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from realtime.analysis.rib_cage import trunk_outline
 from realtime.analysis.roi_mask import RoiMask
+from realtime.core.native_stderr import filtered_stderr
 from realtime.core.pose import N_LANDMARKS, Pose
 from realtime.models.pose_graph import pose_solution
 
@@ -99,24 +101,28 @@ class PoseEstimator:
         cfg = config or EstimatorConfig()
         self.config = cfg
         self._crop_mask = cfg.enable_segmentation and cfg.crop_mask and not cfg.smooth_segmentation
-        self._model = pose_solution(mp.solutions.pose.Pose, cfg.threads, self._crop_mask)(
-            static_image_mode=False,
-            model_complexity=cfg.model_complexity,
-            smooth_landmarks=True,
-            enable_segmentation=cfg.enable_segmentation,
-            smooth_segmentation=cfg.smooth_segmentation,
-            min_detection_confidence=cfg.min_detection_confidence,
-            min_tracking_confidence=cfg.min_tracking_confidence,
-        )
+        with filtered_stderr():  # MediaPipe's start-up chatter (realtime/core/native_stderr.py)
+            self._model = pose_solution(mp.solutions.pose.Pose, cfg.threads, self._crop_mask)(
+                static_image_mode=False,
+                model_complexity=cfg.model_complexity,
+                smooth_landmarks=True,
+                enable_segmentation=cfg.enable_segmentation,
+                smooth_segmentation=cfg.smooth_segmentation,
+                min_detection_confidence=cfg.min_detection_confidence,
+                min_tracking_confidence=cfg.min_tracking_confidence,
+            )
+        self._chatty = True  # until the first frame with a pose: the graph logs as its calculators open
         self.last_ms = 0.0
 
     def estimate(self, image_bgr: np.ndarray, t: float) -> Pose | None:
         """Landmarks of the most prominent person in the image, or None."""
         height, width = image_bgr.shape[:2]
         rgb = self._model_input(image_bgr)
-        start = time.perf_counter()
-        result = self._model.process(rgb)
-        self.last_ms = (time.perf_counter() - start) * 1000.0
+        with filtered_stderr() if self._chatty else contextlib.nullcontext():
+            start = time.perf_counter()
+            result = self._model.process(rgb)
+            self.last_ms = (time.perf_counter() - start) * 1000.0
+        self._chatty = self._chatty and getattr(result, "pose_landmarks", None) is None
         pose = pose_from_mediapipe(result, width, height, t)
         mask = getattr(result, "segmentation_mask", None)
         if pose is None or mask is None:
@@ -142,6 +148,7 @@ class PoseEstimator:
     def reset(self) -> None:
         """Forget the tracking state: the next frame is found from scratch, as by a new model."""
         self._model.reset()
+        self._chatty = True  # the graph restarts: its calculators open (and log) again
 
     def close(self) -> None:
         """Release the model."""

@@ -37,12 +37,20 @@ WINDOW_S = 2.0
 #: A mode is kept at least this long before a step down: a new model's first frame runs the
 #: person detector (about 10 ms more), and a window must fill with the new mode's frames.
 MIN_DWELL_S = 2.0
+#: The frames of a mode's first this many seconds are not judged: they carry the one-off costs
+#: of the start or the switch (a new model's person detection, a tracking restart, the next
+#: rung's model built on a thread, the screen's first drawing), which on a quiet 2-core machine
+#: dropped 5 of the first 30 frames and then 6 after each step down — each step causing the next
+#: (bench/live_loop.py at 30 fps: full → lite → lite/2 in 4 s with nothing else running).
+SETTLE_S = 1.0
 #: The first step back up waits this long in the lower mode; each step down from a mode that
 #: was stepped up into doubles the wait (so a machine on the edge does not flap between two).
 UP_DWELL_S = 8.0
-#: Step down when the model's p90 time fills more than this share of its frame interval
-#: (the rest is the frame's decode, the coach and the drawing, on the other core) ...
-BUSY_DOWN = 0.92
+#: Step down when the model's p90 time is longer than its frame interval (the model runs on its
+#: own thread, one frame ahead, so the decode, the coach and the drawing overlap it: it keeps
+#: pace while it fits the interval; 0.92 stepped down on a quiet machine whenever a one-second
+#: burst of other work took the full model's p90 from 24 to 30 ms, with every frame still taken) ...
+BUSY_DOWN = 1.0
 #: ... or when fewer than this share of the frames the mode should take reached the model.
 SHARE_DOWN = 0.93
 #: Step up only when the mode above is predicted to fill at most this share of its interval
@@ -78,11 +86,11 @@ class Mode:
         return ", ".join(parts)
 
 
-#: Each model's time a frame with the mask (on its crop), relative to the full model's:
-#: full 24.4 ms CPU a frame at 720×1280 (`bench/roi_mask.py`); lite 15.6 ms without the mask
-#: plus the crop mask's ~1 ms (`bench/live_loop.py` timings; lite with the crop mask not yet
-#: timed on its own); heavy about 2.3× full.
-_COST = {"lite": 0.68, "full": 1.0, "heavy": 2.3}
+#: Each model's time a frame with the mask (on its crop), relative to the full model's, at
+#: 720×1280 on one inference thread: lite 16.4 ms against full 20.6 ms (p50; CPU 17.9 against
+#: 22.0 ms a frame, `bench/model_threads.py --models lite,full --masks on --threads 1`); heavy
+#: about 2.3× full.
+_COST = {"lite": 0.80, "full": 1.0, "heavy": 2.3}
 #: The models from the heaviest down.
 _MODELS = ("heavy", "full", "lite")
 
@@ -147,7 +155,7 @@ class PaceGovernor:
         self._last_t = t
         if self._since is None:
             self._since = t
-        if not judge:
+        if not judge or t - self._since < SETTLE_S:
             self._window.clear()
             return
         self._window.append((t, index, model_ms))
@@ -213,13 +221,14 @@ class PacedModels:
     `make(mode)` builds a mode's model (a `PoseModel` with `reset()` and `close()`). The top
     mode's model is built at once; the mode below the current one is built on a thread ahead
     of need, so that a step down costs no stall; models once built are kept for a step back up.
+    Modes that differ only in how often they run share one model (one model is about 100 MB).
     """
 
     def __init__(self, governor: PaceGovernor, make: Callable[[Mode], object]) -> None:
         self.governor = governor
         self._make = make
-        self._models: dict[int, object] = {0: make(governor.modes[0])}
-        self._building: dict[int, threading.Thread] = {}
+        self._models: dict[tuple[str, bool], object] = {_key(governor.modes[0]): make(governor.modes[0])}
+        self._building: dict[tuple[str, bool], threading.Thread] = {}
         self._lock = threading.Lock()
         self._level_in_use = 0
         self.last_ms = 0.0
@@ -256,16 +265,25 @@ class PacedModels:
         """A model is being built on its thread."""
         return any(thread.is_alive() for thread in self._building.values())
 
+    def warm_up(self, image) -> None:
+        """Run the top model once on `image` (its first frame builds its delegates, about
+        0.1 s) and forget it: bench/live_loop.py keeps that out of the timed run."""
+        model = self._models[_key(self.governor.modes[0])]
+        model.estimate(image, 0.0)
+        if hasattr(model, "reset"):
+            model.reset()
+
     def _model(self, level: int):
         """The model of `level`, built now if its thread has not finished it; its tracking
         restarts when the mode changed since it last ran."""
-        thread = self._building.get(level)
+        key = _key(self.governor.modes[level])
+        thread = self._building.get(key)
         if thread is not None:
             thread.join()
         with self._lock:
-            if level not in self._models:
-                self._models[level] = self._make(self.governor.modes[level])
-            model = self._models[level]
+            if key not in self._models:
+                self._models[key] = self._make(self.governor.modes[level])
+            model = self._models[key]
         if level != self._level_in_use:
             log.debug("live mode: %s (%s)", self.governor.modes[level].name, self.governor.switches[-1].reason
                      if self.governor.switches else "start")
@@ -276,16 +294,19 @@ class PacedModels:
 
     def _prepare(self, level: int) -> None:
         """Build the model of `level` on a thread, once, before it is needed."""
-        if level >= len(self.governor.modes) or level in self._models or level in self._building:
+        if level >= len(self.governor.modes):
+            return
+        key = _key(self.governor.modes[level])
+        if key in self._models or key in self._building:
             return
 
         def build() -> None:
             model = self._make(self.governor.modes[level])
             with self._lock:
-                self._models.setdefault(level, model)
+                self._models.setdefault(key, model)
 
         thread = threading.Thread(target=build, name=f"ribsdown-model-{level}", daemon=True)
-        self._building[level] = thread
+        self._building[key] = thread
         thread.start()
 
     def close(self) -> None:
@@ -295,3 +316,8 @@ class PacedModels:
         for model in self._models.values():
             if hasattr(model, "close"):
                 model.close()
+
+
+def _key(mode: Mode) -> tuple[str, bool]:
+    """What a mode's model is: the network and the mask (how often it runs is the governor's)."""
+    return mode.model, mode.mask

@@ -291,14 +291,19 @@ class SessionStore:
     def __init__(self, db_path: Path, sessions_dir: Path | None = None) -> None:
         self.db_path = Path(db_path)
         self.sessions_dir = Path(sessions_dir) if sessions_dir is not None else self.db_path.parent / "sessions"
+        if self.db_path.is_dir():
+            raise UserError(f"the session store {self.db_path} is a folder — give a file for --db")
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         existed = self.db_path.is_file() and self.db_path.stat().st_size > 0
         problem = damage(self.db_path) if existed else None
+        if existed:
+            refuse_foreign(self.db_path, problem)
         if problem is not None:
             salvaged = salvage_out_dirs(self.db_path)
             aside = move_aside(self.db_path)
             self.conn = self._connect()
-            restored, skipped = self.import_folders(session_folders(self.sessions_dir) + salvaged)
+            restored, skipped = self.import_folders(session_folders(self.sessions_dir) + salvaged
+                                                    + self.remembered_folders())
             log.warning(
                 "the session store %s was damaged (%s); it was moved to %s and a fresh store was rebuilt "
                 "from %d session folder(s) on disk%s",
@@ -374,7 +379,29 @@ class SessionStore:
                 f"INSERT INTO strides (session_id, n, {names}) VALUES (?, ?, {marks})",
                 [(session_id, n, *row) for n, row in enumerate(strides)],
             )
+        self._remember_folder(out_dir)
         return session_id
+
+    @property
+    def folders_list(self) -> Path:
+        """The plain-text list of every session folder this store has held, one path a line
+        (beside the database, so that a store damaged beyond reading can be rebuilt)."""
+        return self.db_path.with_name(f"{self.db_path.name}.folders")
+
+    def _remember_folder(self, out_dir: Path) -> None:
+        try:
+            with self.folders_list.open("a", encoding="utf-8") as fh:
+                fh.write(f"{out_dir}\n")
+        except OSError as err:  # the row is stored; only the rebuild's fallback misses it
+            log.warning("could not note %s in %s: %s", out_dir, self.folders_list, err.strerror)
+
+    def remembered_folders(self) -> list[Path]:
+        """The folders of `folders_list` that still hold a session."""
+        try:
+            lines = self.folders_list.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+        return [Path(line) for line in lines if line.strip() and (Path(line) / "summary.json").is_file()]
 
     def import_folders(self, folders: Sequence[Path]) -> tuple[int, int]:
         """Store every readable session folder (oldest first); (stored, skipped)."""
@@ -509,6 +536,37 @@ def damage(db_path: Path) -> str | None:
     problems = [p for p in problems if p and not p.startswith("***")] or ["no detail"]
     more = f" and {len(problems) - 1} more problem(s)" if len(problems) > 1 else ""
     return f"integrity check failed: {problems[0]}{more}"
+
+
+def refuse_foreign(db_path: Path, problem: str | None) -> None:
+    """Raise `UserError` when the file at `db_path` is not a ribsdown session store: nothing of
+    the user's is renamed or written into. A damaged file counts as a store when it is named
+    like one (`sessions.sqlite`) or its header carries a ribsdown schema version."""
+    version = _header_user_version(db_path)
+    if problem is not None and db_path.name != DB_NAME and not version:
+        raise UserError(f"{db_path} is not a ribsdown session store ({problem}); it was left as it is — "
+                        "give --db a new file name or an existing store")
+    if problem is None and not version and _has_tables(db_path):
+        raise UserError(f"{db_path} is another program's SQLite database; it was left as it is — "
+                        "give --db a new file name or an existing store")
+
+
+def _header_user_version(db_path: Path) -> int:
+    """SQLite's `user_version` read from the file's header (offset 60), 0 when not SQLite."""
+    with db_path.open("rb") as fh:
+        head = fh.read(64)
+    if not head.startswith(SQLITE_MAGIC) or len(head) < 64:
+        return 0
+    return int.from_bytes(head[60:64], "big")
+
+
+def _has_tables(db_path: Path) -> bool:
+    """Whether the SQLite file at `db_path` holds any table (read-only)."""
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+    finally:
+        conn.close()
 
 
 def salvage_out_dirs(db_path: Path) -> list[Path]:

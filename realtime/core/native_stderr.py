@@ -1,0 +1,95 @@
+"""MediaPipe's and TFLite's start-up chatter kept off the user's terminal.
+
+MediaPipe 0.10.21 logs through absl before absl's log is initialised, so its lines go straight
+to file descriptor 2, past `GLOG_minloglevel` and `TF_CPP_MIN_LOG_LEVEL` (mediapipe issues
+#5371 and #5737): "WARNING: All log messages before absl::InitializeLog() ...", "W0000 ...
+inference_feedback_manager.cc:114] ...", "INFO: Created TensorFlow Lite XNNPACK delegate for
+CPU.", "W0000 ... landmark_projection_calculator.cc:186] ...". They come while a model is built
+and on its first frames. `filtered_stderr()` catches file descriptor 2 in a temporary file over
+such a stretch, then writes back every line that is not of that kind: errors (absl's `E` and
+`F` lines) and anything else still reach the terminal, a moment later.
+
+Set `RIBSDOWN_NATIVE_LOGS=show` (`ribsdown --verbose` does) to let everything through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+
+#: What a run prints that tells the user nothing: absl's INFO and WARNING lines, its notice
+#: that logging is not initialised, TFLite's delegate notice.
+_NOISE = (
+    re.compile(r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"),
+    re.compile(r"[IW]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\] "),
+    re.compile(r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."),
+)
+#: The environment variable that lets every native line through.
+SHOW_ENV = "RIBSDOWN_NATIVE_LOGS"
+
+
+def is_noise(line: str) -> bool:
+    """Whether `line` is MediaPipe's or TFLite's start-up chatter."""
+    return any(pattern.match(line) for pattern in _NOISE)
+
+
+def without_noise(text: str) -> str:
+    """`text` with the chatter's lines taken out."""
+    return "".join(line for line in text.splitlines(keepends=True) if not is_noise(line))
+
+
+class _Capture:
+    """File descriptor 2 redirected to a temporary file while anyone is inside (threads nest)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved_fd = -1
+        self._file = None
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                sys.stderr.flush()
+                self._file = tempfile.TemporaryFile()
+                self._saved_fd = os.dup(2)
+                os.dup2(self._file.fileno(), 2)
+            self._depth += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth:
+                return
+            sys.stderr.flush()
+            os.dup2(self._saved_fd, 2)
+            os.close(self._saved_fd)
+            self._file.seek(0)
+            caught = self._file.read().decode("utf-8", errors="replace")
+            self._file.close()
+            self._file = None
+        kept = without_noise(caught)
+        if kept:
+            os.write(2, kept.encode("utf-8", errors="replace"))
+
+
+_CAPTURE = _Capture()
+
+
+@contextlib.contextmanager
+def filtered_stderr() -> Iterator[None]:
+    """Inside, native lines on file descriptor 2 are held and, but for the chatter, written
+    out on leaving. Everything passes at once when `RIBSDOWN_NATIVE_LOGS=show`."""
+    if os.environ.get(SHOW_ENV) == "show":
+        yield
+        return
+    _CAPTURE.enter()
+    try:
+        yield
+    finally:
+        _CAPTURE.leave()

@@ -57,3 +57,22 @@ def test_analyze_prints_no_model_chatter_unless_verbose(tmp_path, clips_dir):
     verbose = run_cli("--verbose", "analyze", clip, "--out", tmp_path / "verbose")
     assert verbose.returncode == 0, verbose.stderr
     assert native_lines(verbose.stderr), "with --verbose the model's own lines should show"
+
+
+def test_a_hold_filters_until_it_is_released_or_runs_out():
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        from realtime.core.native_stderr import StderrHold
+        hold = StderrHold(max_s=0.5)
+        os.write(2, {CHATTER[2]!r}.encode())
+        os.write(2, b"kept 1\\n")
+        hold.release(); hold.release()
+        os.write(2, b"after release\\n")
+        StderrHold(max_s=0.3)  # never released: it runs out
+        os.write(2, {CHATTER[1]!r}.encode())
+        time.sleep(0.8)
+        os.write(2, b"after running out\\n")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ["kept 1", "after release", "after running out"]

@@ -48,9 +48,35 @@ def test_out_dir_never_overwrites_a_session(tmp_path):
 
 def test_default_out_dirs_are_new_each_time(tmp_path):
     first = prepare_out_dir(None, tmp_path)
-    first.mkdir(parents=True)
-    second = prepare_out_dir(None, tmp_path)
+    second = prepare_out_dir(None, tmp_path)  # the same second: a folder of its own
     assert first != second and first.parent == second.parent == tmp_path / "sessions"
+    assert first.is_dir() and second.is_dir()
+
+
+def test_a_folder_claimed_by_a_running_session_is_refused_and_a_stale_claim_is_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    from realtime.record.session import CLAIM_NAME, release_out_dir
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / CLAIM_NAME).write_text(f"{other.pid}\n")
+        with pytest.raises(UserError, match="in use by another ribsdown session"):
+            prepare_out_dir(tmp_path, tmp_path / "data")
+    finally:
+        other.kill()
+        other.wait()
+    assert prepare_out_dir(tmp_path, tmp_path / "data") == tmp_path  # its process is gone: a stale claim
+    release_out_dir(tmp_path)
+    assert not (tmp_path / CLAIM_NAME).exists()
+
+
+@pytest.mark.parametrize("extra", ["session.mp4", "report.html", "screens"])
+def test_an_out_folder_with_a_recorded_video_report_or_screens_is_refused(tmp_path, extra):
+    (tmp_path / extra).mkdir() if extra == "screens" else (tmp_path / extra).write_bytes(b"x")
+    with pytest.raises(UserError, match="already holds a session"):
+        prepare_out_dir(tmp_path, tmp_path / "data")
 
 
 @pytest.mark.parametrize("step", [1, 2])  # a 15 fps camera, or a 30 fps one dropping every other frame

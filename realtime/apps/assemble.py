@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -158,7 +159,7 @@ def rules_override(requested: Path | None) -> Path | None:
 
 
 def resolve_out_dir(requested: Path | None) -> Path:
-    """Check the output folder before any work starts."""
+    """The session's folder, checked and claimed (`prepare_out_dir`) before any work starts."""
     from realtime.core.paths import user_data_dir
     from realtime.record.session import prepare_out_dir
 
@@ -167,7 +168,15 @@ def resolve_out_dir(requested: Path | None) -> Path:
 
 def finish(record, out_dir: Path) -> int:
     """Write the session and say where it went."""
-    record.write(out_dir)
+    from realtime.record.session import release_out_dir
+
+    try:
+        record.write(out_dir)
+    except OSError as err:
+        raise UserError(f"could not save the session in {out_dir}: {err.strerror} — free some space or "
+                        "make the folder writable, then analyse again") from err
+    finally:
+        release_out_dir(out_dir)
     summary = record.summary()
     lean = summary["trunk_lean_deg"]
     lean_text = f"trunk lean median {lean['median']:+.1f}°" if lean else "no runner found"
@@ -179,12 +188,27 @@ def finish(record, out_dir: Path) -> int:
     return 0
 
 
+def report_without_history(out_dir: Path) -> None:
+    """Write the session's report without the trend across sessions, and note the folder for
+    the history to add later (`SessionStore.catch_up`)."""
+    from realtime.record.store import default_db_path, remember_folder
+    from realtime.report.page import write_report
+
+    remember_folder(default_db_path(), out_dir)
+    try:
+        print(f"report: {write_report(out_dir)}")
+    except UserError as err:
+        log.warning("no report either: %s", err)
+
+
 def save_to_history(out_dir: Path) -> None:
     """Add the session to the history and write its report; a store problem only warns."""
     from realtime.apps.history_cli import record_session
 
     try:
         print(f"report: {record_session(out_dir)}")
-    except UserError as err:
-        log.warning("the session is saved, but not added to the history: %s", err)
+    except (UserError, sqlite3.Error) as err:
+        log.warning("the session is saved in %s, but not added to the history yet (%s); it will be "
+                    "added once the history can be written", out_dir, err)
+        report_without_history(out_dir)
 

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from realtime.apps.arguments import positive_float, roll_setting, unit_float
 from realtime.apps.assemble import (
@@ -111,7 +113,7 @@ def add_analysis_options(parser: argparse.ArgumentParser, default_model: str) ->
     )
     parser.add_argument(
         "--record", action="store_true",
-        help="also save the annotated video as session.mp4 in the session folder (off by default)",
+        help="also save the annotated video as session.mkv in the session folder (off by default)",
     )
     parser.add_argument(
         "--camera-roll", type=roll_setting, default=None, metavar="auto|DEGREES",
@@ -136,7 +138,6 @@ def command_run(args: argparse.Namespace) -> int:
         from realtime.apps.kiosk import command_kiosk
 
         return command_kiosk(args)
-    out_dir = resolve_out_dir(args.out)
     rules = load_rules(rules_override(args.rules))
     try:
         source = open_source(args.source, realtime=args.realtime)
@@ -145,6 +146,7 @@ def command_run(args: argparse.Namespace) -> int:
             raise
         return demo_instead(args)
     with source:
+        out_dir = resolve_out_dir(args.out)  # claimed once the inputs are known to be good
         record = run_live(source, build_pipeline(rules, source, args), args, out_dir)
     return finish(record, out_dir)
 
@@ -171,10 +173,9 @@ def command_analyze(args: argparse.Namespace) -> int:
 
     if (args.video is None) == (args.landmarks is None):
         raise UserError("give either a VIDEO or --landmarks FILE to analyse — see `ribsdown analyze --help`")
-    out_dir = resolve_out_dir(args.out)
     rules = load_rules(rules_override(args.rules))
     if args.landmarks is not None:
-        return replay_landmarks(args, rules, out_dir)
+        return replay_landmarks(args, rules)
     if args.record:
         from realtime.outputs.screen import use_headless_video
 
@@ -183,28 +184,45 @@ def command_analyze(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UserError(f"--jobs must be 1 or more, got {args.jobs}")
     with FileSource(args.video) as source:
+        out_dir = resolve_out_dir(args.out)  # claimed once the inputs are known to be good
         if args.record:
             return finish(run_live(source, build_pipeline(rules, source, args), args, out_dir), out_dir)
         from realtime.pipeline.parallel import analyze_video, default_jobs
 
         config = estimator_config(args)
         record = new_record(source, args.model)
-        with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar:
+        with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar, \
+                terminate_as_interrupt():
             analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update,
                           estimator_config=config)
     return finish(record, out_dir)
 
 
-def replay_landmarks(args: argparse.Namespace, rules: RuleSet, out_dir: Path) -> int:
+def replay_landmarks(args: argparse.Namespace, rules: RuleSet) -> int:
     """`analyze --landmarks FILE`: a recorded stream through today's metrics and cues."""
     from realtime.pipeline.loop import replay_session
     from realtime.record.landmarks import load_landmarks
     from realtime.record.session import SessionRecord
 
     stream = load_landmarks(args.landmarks)
+    out_dir = resolve_out_dir(args.out)
     record = SessionRecord(source=f"{stream.source} (replayed from {args.landmarks})", fps=stream.fps)
     replay_session(stream, build_coach(rules, stream.image_size, args), record)
     return finish(record, out_dir)
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Inside, SIGTERM (a `kill`, a shutdown, a service manager) stops the work as Ctrl-C does:
+    what was analysed is kept and saved, and the worker processes are ended."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def quiet_native_logs() -> None:
@@ -234,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as err:
         print(f"ribsdown: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a second Ctrl-C, while the session was being written
+        print("ribsdown: stopped (Ctrl-C) — what was already written is kept", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

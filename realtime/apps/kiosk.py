@@ -49,7 +49,8 @@ class KioskTimes:
     start_after_s: float = 2.0  # a person seen this long starts a session
     end_after_s: float = 5.0  # nobody seen this long ends it
     end_screen_s: float = 10.0  # the end-of-session screen stays this long
-    reconnect_s: float = 2.0  # wait between attempts to reopen the camera
+    reconnect_s: float = 2.0  # first wait between attempts to reopen the camera ...
+    reconnect_max_s: float = 30.0  # ... doubling up to this (a camera gone for hours is not hammered)
 
 
 def draw_attract(canvas: pygame.Surface, image_bgr: np.ndarray | None, font, note: str = "") -> pygame.Surface:
@@ -119,27 +120,49 @@ class Kiosk:
         self._ended_at: float | None = None
         self._quit = False
         self._fps = 30.0  # the connected camera's
+        self._started = time.monotonic()
 
     def run(self, duration_s: float | None = None) -> list[SessionDigest]:
-        """Serve runners until `duration_s` of kiosk time, quit, or no source comes."""
-        while not self._quit and (duration_s is None or self._now < duration_s):
-            source = self._connect()
-            if source is None:
-                break
-            with source:
-                self._serve(source, duration_s)
-            self._clock_offset = self._now + 1.0 / max(source.fps, 1.0)
+        """Serve runners until `duration_s` (of kiosk time, or of the wall clock while no camera
+        answers), quit (a key, the window closed, SIGTERM or Ctrl-C), or no source comes."""
+        self._started = time.monotonic()
+        try:
+            while not self._quit and (duration_s is None or self._now < duration_s):
+                source = self._connect(duration_s)
+                if source is None:
+                    break
+                with source:
+                    self._serve(source, duration_s)
+                self._clock_offset = self._now + 1.0 / max(source.fps, 1.0)
+        except KeyboardInterrupt:
+            log.info("kiosk stopped (Ctrl-C)")
         return self.sessions
 
-    def _connect(self) -> FrameSource | None:
+    def _connect(self, duration_s: float | None) -> FrameSource | None:
+        """The source, retried with a doubling wait; None on quit or when `duration_s` of wall
+        time has passed."""
+        wait = self.times.reconnect_s
         while not self._quit:
             try:
                 return self.open_source()
             except SourceError as err:
-                log.warning("camera unavailable (%s); trying again in %.0f s", err, self.times.reconnect_s)
+                log.warning("camera unavailable (%s); trying again in %.0f s", err, wait)
                 self._show_attract(None, "Camera unavailable — reconnecting…")
-                time.sleep(self.times.reconnect_s)
+                if not self._wait(wait, duration_s):
+                    return None
+                wait = min(2 * wait, self.times.reconnect_max_s)
         return None
+
+    def _wait(self, seconds: float, duration_s: float | None) -> bool:
+        """Sleep `seconds` while answering the window (quit, SIGTERM); False when the kiosk should stop."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if "quit" in self.screen.poll():
+                self._quit = True
+            if self._quit or (duration_s is not None and time.monotonic() - self._started >= duration_s):
+                return False
+            time.sleep(0.1)
+        return True
 
     def _serve(self, source: FrameSource, duration_s: float | None) -> None:
         """Watch the camera: idle (attract or end screen) until a person has been in view

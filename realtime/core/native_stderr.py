@@ -4,10 +4,12 @@ MediaPipe 0.10.21 logs through absl before absl's log is initialised, so its lin
 to file descriptor 2, past `GLOG_minloglevel` and `TF_CPP_MIN_LOG_LEVEL` (mediapipe issues
 #5371 and #5737): "WARNING: All log messages before absl::InitializeLog() ...", "W0000 ...
 inference_feedback_manager.cc:114] ...", "INFO: Created TensorFlow Lite XNNPACK delegate for
-CPU.", "W0000 ... landmark_projection_calculator.cc:186] ...". They come while a model is built
-and on its first frames. `filtered_stderr()` catches file descriptor 2 in a temporary file over
-such a stretch, then writes back every line that is not of that kind: errors (absl's `E` and
-`F` lines) and anything else still reach the terminal, a moment later.
+CPU.", "W0000 ... landmark_projection_calculator.cc:186] ...". They come while a model's graph
+starts — on its own threads, until its first frame — and on its first frame with a pose.
+`filtered_stderr()` (a block) and `StderrHold` (from a start until a release) catch file
+descriptor 2 in a temporary file over such a stretch, then write back every line that is not
+of that kind: errors (absl's `E` and `F` lines) and anything else still reach the terminal, a
+moment later.
 
 Set `RIBSDOWN_NATIVE_LOGS=show` (`ribsdown --verbose` does) to let everything through.
 """
@@ -92,4 +94,28 @@ def filtered_stderr() -> Iterator[None]:
     try:
         yield
     finally:
+        _CAPTURE.leave()
+
+
+class StderrHold:
+    """`filtered_stderr` over a stretch that does not fit a `with` block: from now until
+    `release()` (idempotent) or `max_s` seconds, whichever comes first (so other threads'
+    lines are never held long)."""
+
+    def __init__(self, max_s: float = 3.0) -> None:
+        self._lock = threading.Lock()
+        self._held = os.environ.get(SHOW_ENV) != "show"
+        if self._held:
+            _CAPTURE.enter()
+            self._timer = threading.Timer(max_s, self.release)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def release(self) -> None:
+        """End the hold: the caught lines but the chatter go out now."""
+        with self._lock:
+            if not self._held:
+                return
+            self._held = False
+        self._timer.cancel()
         _CAPTURE.leave()

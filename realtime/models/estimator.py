@@ -11,7 +11,7 @@ import numpy as np
 
 from realtime.analysis.rib_cage import trunk_outline
 from realtime.analysis.roi_mask import RoiMask
-from realtime.core.native_stderr import filtered_stderr
+from realtime.core.native_stderr import StderrHold, filtered_stderr
 from realtime.core.pose import N_LANDMARKS, Pose
 from realtime.models.pose_graph import pose_solution
 
@@ -101,16 +101,16 @@ class PoseEstimator:
         cfg = config or EstimatorConfig()
         self.config = cfg
         self._crop_mask = cfg.enable_segmentation and cfg.crop_mask and not cfg.smooth_segmentation
-        with filtered_stderr():  # MediaPipe's start-up chatter (realtime/core/native_stderr.py)
-            self._model = pose_solution(mp.solutions.pose.Pose, cfg.threads, self._crop_mask)(
-                static_image_mode=False,
-                model_complexity=cfg.model_complexity,
-                smooth_landmarks=True,
-                enable_segmentation=cfg.enable_segmentation,
-                smooth_segmentation=cfg.smooth_segmentation,
-                min_detection_confidence=cfg.min_detection_confidence,
-                min_tracking_confidence=cfg.min_tracking_confidence,
-            )
+        self._hold = StderrHold()  # MediaPipe's start-up chatter, until the first frame (core/native_stderr.py)
+        self._model = pose_solution(mp.solutions.pose.Pose, cfg.threads, self._crop_mask)(
+            static_image_mode=False,
+            model_complexity=cfg.model_complexity,
+            smooth_landmarks=True,
+            enable_segmentation=cfg.enable_segmentation,
+            smooth_segmentation=cfg.smooth_segmentation,
+            min_detection_confidence=cfg.min_detection_confidence,
+            min_tracking_confidence=cfg.min_tracking_confidence,
+        )
         self._chatty = True  # until the first frame with a pose: the graph logs as its calculators open
         self.last_ms = 0.0
 
@@ -122,6 +122,7 @@ class PoseEstimator:
             start = time.perf_counter()
             result = self._model.process(rgb)
             self.last_ms = (time.perf_counter() - start) * 1000.0
+        self._hold.release()
         self._chatty = self._chatty and getattr(result, "pose_landmarks", None) is None
         pose = pose_from_mediapipe(result, width, height, t)
         mask = getattr(result, "segmentation_mask", None)
@@ -147,12 +148,15 @@ class PoseEstimator:
 
     def reset(self) -> None:
         """Forget the tracking state: the next frame is found from scratch, as by a new model."""
+        self._hold.release()
+        self._hold = StderrHold()  # the graph restarts: its calculators open (and log) again
         self._model.reset()
-        self._chatty = True  # the graph restarts: its calculators open (and log) again
+        self._chatty = True
 
     def close(self) -> None:
         """Release the model."""
         self._model.close()
+        self._hold.release()
 
     def __enter__(self) -> "PoseEstimator":
         return self

@@ -1,4 +1,4 @@
-"""Opt-in recording (`--record`): what the screen showed, as `session.mp4` in the session folder."""
+"""Opt-in recording (`--record`): what the screen showed, as `session.mkv` in the session folder."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import numpy as np
 import pygame
 
 from realtime.core.errors import UserError
+from realtime.record.session import VIDEO_NAME
 
-VIDEO_NAME = "session.mp4"
+__all__ = ["VIDEO_NAME", "VideoRecorder"]
 
 
 class VideoRecorder:
-    """Appends screen surfaces to an MP4 file, one per processed frame."""
+    """Appends screen surfaces to a Matroska file (MPEG-4 part 2), one per processed frame."""
 
     def __init__(self, path: Path, fps: float) -> None:
         self.path = path

@@ -165,7 +165,9 @@ def open_at(path: str, start: int, fps: float):
     """
     import cv2
 
-    cap = cv2.VideoCapture(path)
+    from realtime.sources.capture import open_video_file
+
+    cap = open_video_file(path)
     if start == 0:
         ok, image = cap.read()
         return cap, image if ok else None
@@ -177,7 +179,7 @@ def open_at(path: str, start: int, fps: float):
         return cap, image
     log.debug("%s: seeking to frame %d was not exact; decoding from the start", path, start)
     cap.release()
-    cap = cv2.VideoCapture(path)
+    cap = open_video_file(path)
     for _ in range(start):
         if not cap.grab():
             return cap, None

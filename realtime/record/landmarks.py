@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 import math
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,19 +152,68 @@ class LandmarkStream:
 
 
 def load_landmarks(path: Path) -> LandmarkStream:
-    """Read a `landmarks.npz`; a missing or foreign file is a UserError."""
+    """Read a `landmarks.npz`; a missing, foreign or damaged file is a UserError (one line)."""
     if not path.is_file():
         raise UserError(f"no such landmark file: {path} — give the landmarks.npz of a session folder")
     try:
         with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("one array, not a landmarks.npz archive")
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as err:
-        raise UserError(f"{path} is not a ribsdown landmark file ({err}) — give a session's landmarks.npz") from err
-    if int(arrays.get("version", -1)) != VERSION:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, AttributeError, TypeError) as err:
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise UserError(f"{path} is not a ribsdown landmark file ({why}) — give a session's landmarks.npz") from err
+    try:
+        version = int(arrays["version"])
+    except (KeyError, TypeError, ValueError):
+        version = -1
+    if version != VERSION:
         raise UserError(f"{path} is not a ribsdown landmark file of version {VERSION} — re-analyse the video")
+    problem = landmark_problem(arrays)
+    if problem is not None:
+        raise UserError(f"{path} is damaged: {problem} — re-analyse the video, or give another session's landmarks.npz")
     frames = tuple(_frame(arrays, i) for i in range(len(arrays["t"])))
     w, h = (int(v) for v in arrays["image_size"])
     return LandmarkStream((w, h), float(arrays["fps"]), str(arrays["source"]), frames)
+
+
+#: The arrays of a landmark file and each one's shape after the frame count N.
+_SHAPES: dict[str, tuple[int, ...]] = {
+    "t": (), "frame_index": (), "has_pose": (), "xy": (N_LANDMARKS, 2), "visibility": (N_LANDMARKS,),
+    "pose_ms": (), "roll": (3,), "brightness": (),
+}
+
+
+def landmark_problem(a: dict[str, np.ndarray]) -> str | None:
+    """What makes the arrays of a landmark file unusable, or None (pure)."""
+    missing = sorted(({"fps", "image_size", "source"} | set(_SHAPES)) - set(a))
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    for key in ("fps", "image_size", *_SHAPES, *(("outline",) if "outline" in a else ())):
+        if not np.issubdtype(a[key].dtype, np.number) and a[key].dtype != bool:
+            return f"{key} is not numbers"
+    fps = a["fps"]
+    if fps.shape != () or not math.isfinite(float(fps)) or float(fps) <= 0:
+        return f"its frame rate is {fps.tolist()!r}, not a number of frames per second above 0"
+    size = a["image_size"]
+    if size.shape != (2,) or not np.all(np.isfinite(size)) or np.any(size < 1) or np.any(size > 100_000):
+        return f"its image size is {size.tolist()!r}"
+    n = a["t"].shape[0] if a["t"].ndim == 1 else -1
+    if n < 1:
+        return "it holds no frames" if n == 0 else "t is not one time per frame"
+    shapes = {**_SHAPES, **({"outline": (OUTLINE_SIZE,)} if "outline" in a else {})}
+    for key, shape in shapes.items():
+        if a[key].shape != (n, *shape):
+            return f"{key} has shape {a[key].shape}, not {(n, *shape)}"
+    t = a["t"].astype(float)
+    if not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
+        return "its frame times are not finite and in order"
+    if not np.all(np.isfinite(a["frame_index"])):
+        return "its frame numbers are not all numbers"
+    found = a["has_pose"].astype(bool)
+    if not np.all(np.isfinite(a["xy"][found])) or not np.all(np.isfinite(a["visibility"][found])):
+        return "a found pose has landmarks that are not numbers"
+    return None
 
 
 def _frame(a: dict[str, np.ndarray], i: int) -> LoggedFrame:

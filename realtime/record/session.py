@@ -8,11 +8,13 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import shutil
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -25,6 +27,13 @@ FRAME_COLUMNS = ("t", "pose", "trunk_lean_deg", "facing", "frame_index", "pose_m
 
 #: The files a session writes; an --out folder holding any of them is refused.
 SESSION_FILES = ("summary.json", "frames.csv", "strides.csv", "landmarks.npz")
+#: The recorded screen (`--record`): Matroska, which stays playable up to its last frames when
+#: the run is killed (an MP4's index is written at the end: a killed run left an unplayable file).
+VIDEO_NAME = "session.mkv"
+#: The name recordings had before.
+OLD_VIDEO_NAME = "session.mp4"
+#: What else a session folder may hold: the recorded video, the report, the screenshots.
+RECORDED_EXTRAS = (VIDEO_NAME, OLD_VIDEO_NAME, "report.html", "screens")
 
 #: A session counts as running with this much running time and this many strides: two
 #: strides of each leg, about 3 s at the slowest jog coached (110 steps/min), so a short
@@ -155,11 +164,28 @@ class SessionRecord:
     def write(self, out_dir: Path) -> None:
         """Write summary.json and frames.csv into `out_dir` (which must be new or empty of them)."""
         out_dir.mkdir(parents=True, exist_ok=True)
-        write_frames_csv(out_dir / "frames.csv", self.rows)
-        write_strides_csv(out_dir / "strides.csv", self.strides)
+        writers = {
+            "frames.csv": lambda path: write_frames_csv(path, self.rows),
+            "strides.csv": lambda path: write_strides_csv(path, self.strides),
+            "summary.json": lambda path: path.write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8"),
+        }
         if self.landmarks is not None:
-            self.landmarks.save(out_dir / "landmarks.npz")
-        (out_dir / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n", encoding="utf-8")
+            writers["landmarks.npz"] = lambda path: self.landmarks.save(path)
+        write_all_or_none(out_dir, writers)
+
+
+def write_all_or_none(folder: Path, writers: dict[str, Callable[[Path], object]]) -> None:
+    """Each file written under a temporary name, then all renamed into place: a full disk or a
+    crash while writing leaves no truncated file under a session file's name."""
+    partial = {name: folder / f".{Path(name).stem}.partial{Path(name).suffix}" for name in writers}  # numpy keeps .npz
+    try:
+        for name, write in writers.items():
+            write(partial[name])
+        for name, path in partial.items():
+            os.replace(path, folder / name)
+    finally:
+        for path in partial.values():
+            path.unlink(missing_ok=True)
 
 
 def write_frames_csv(path: Path, rows: list[FrameRow]) -> None:
@@ -185,25 +211,105 @@ def write_strides_csv(path: Path, strides: list[StrideMetrics]) -> None:
         writer.writerows(rows)
 
 
-def prepare_out_dir(requested: Path | None, data_dir: Path) -> Path:
-    """The folder a session writes to; never one that already holds a session.
+#: The free space a session folder must have before any work: what a session writes a frame
+#: (landmarks.npz about 720 B, frames.csv about 41 B: 518 KB and 29.5 KB for the arched clip's
+#: 720 frames), rounded up to 1 KiB, for 20 minutes at 30 fps, plus 2 MiB for the summary, the
+#: strides and the report (90 KB there).
+MIN_FREE_BYTES = 20 * 60 * 30 * 1024 + 2 * 1024 * 1024
+#: The file that claims a session folder while its session runs (the owner's process id).
+CLAIM_NAME = ".ribsdown-session"
 
-    Without `requested`, a new timestamped folder under `data_dir/sessions`.
+
+def prepare_out_dir(requested: Path | None, data_dir: Path) -> Path:
+    """The folder a session writes to, claimed for it before any work; never one that holds a
+    session or that another running session has claimed, and only with room to write.
+
+    Without `requested`, a new timestamped folder under `data_dir/sessions` (created exclusively:
+    two sessions started in the same second get two folders). `release_out_dir` drops the claim.
     """
     if requested is None:
-        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        candidate = data_dir / "sessions" / stamp
-        n = 1
-        while candidate.exists():
-            n += 1
-            candidate = data_dir / "sessions" / f"{stamp}_{n}"
+        folder = _new_default_folder(data_dir / "sessions")
+    else:
+        if requested.exists() and not requested.is_dir():
+            raise UserError(f"--out {requested} is a file, not a folder — give a folder path")
+        taken = [name for name in (*SESSION_FILES, *RECORDED_EXTRAS) if (requested / name).exists()]
+        if taken:
+            raise UserError(
+                f"--out {requested} already holds a session ({', '.join(taken)}) — "
+                "choose a new folder so nothing recorded is overwritten"
+            )
+        folder = requested
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UserError(f"cannot create --out {folder}: {err.strerror} — give a folder you can write to") from err
+    _claim(folder)
+    _check_room(folder)
+    return folder
+
+
+def _new_default_folder(sessions: Path) -> Path:
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    try:
+        sessions.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the sessions folder {sessions}: {err.strerror} — "
+                        "give --out a folder you can write to") from err
+    for n in range(1, 1000):
+        candidate = sessions / (stamp if n == 1 else f"{stamp}_{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise UserError(f"cannot create {candidate}: {err.strerror} — give --out a folder you can write to") from err
         return candidate
-    if requested.exists() and not requested.is_dir():
-        raise UserError(f"--out {requested} is a file, not a folder — give a folder path")
-    taken = [name for name in SESSION_FILES if (requested / name).exists()]
-    if taken:
-        raise UserError(
-            f"--out {requested} already holds a session ({', '.join(taken)}) — "
-            "choose a new folder so nothing recorded is overwritten"
-        )
-    return requested
+    raise UserError(f"no free session folder name under {sessions} for {stamp}")
+
+
+def _claim(folder: Path) -> None:
+    """Create the claim file exclusively; a claim whose process is gone is taken over."""
+    claim = folder / CLAIM_NAME
+    for _ in range(2):
+        try:
+            with claim.open("x", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()}\n")
+            return
+        except FileExistsError:
+            if _claim_alive(claim):
+                raise UserError(f"--out {folder} is in use by another ribsdown session that is running now — "
+                                "choose a new folder") from None
+            claim.unlink(missing_ok=True)  # left by a session that stopped before it wrote anything
+        except OSError as err:
+            raise UserError(f"cannot write in {folder}: {err.strerror} — give --out a folder you can write to") from err
+    raise UserError(f"--out {folder} is being claimed by another session at this moment — choose a new folder")
+
+
+def _claim_alive(claim: Path) -> bool:
+    try:
+        pid = int(claim.read_text(encoding="utf-8").strip() or 0)
+    except (OSError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_room(folder: Path) -> None:
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        release_out_dir(folder)
+        raise UserError(f"only {free / 1e6:.1f} MB free where the session would be saved ({folder}); a session "
+                        f"needs up to {MIN_FREE_BYTES / 1e6:.0f} MB — free some space or give --out a folder on "
+                        "another disk")
+
+
+def release_out_dir(folder: Path) -> None:
+    """Drop the session's claim on `folder` (its files, if any, now mark it as taken)."""
+    (folder / CLAIM_NAME).unlink(missing_ok=True)

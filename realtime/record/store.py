@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -316,6 +317,12 @@ class SessionStore:
                 restored, _ = self.import_folders(session_folders(self.sessions_dir))
                 if restored:
                     log.info("new session store %s: added %d earlier session(s) found on disk", self.db_path, restored)
+            elif self._writable() and (caught := self.catch_up()):
+                log.info("session store %s: added %d session(s) saved while it could not be written",
+                         self.db_path, caught)
+
+    def _writable(self) -> bool:
+        return os.access(self.db_path, os.W_OK) and os.access(self.db_path.parent, os.W_OK)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.db_path, timeout=10.0, isolation_level=None)
@@ -382,26 +389,20 @@ class SessionStore:
         self._remember_folder(out_dir)
         return session_id
 
-    @property
-    def folders_list(self) -> Path:
-        """The plain-text list of every session folder this store has held, one path a line
-        (beside the database, so that a store damaged beyond reading can be rebuilt)."""
-        return self.db_path.with_name(f"{self.db_path.name}.folders")
-
     def _remember_folder(self, out_dir: Path) -> None:
-        try:
-            with self.folders_list.open("a", encoding="utf-8") as fh:
-                fh.write(f"{out_dir}\n")
-        except OSError as err:  # the row is stored; only the rebuild's fallback misses it
-            log.warning("could not note %s in %s: %s", out_dir, self.folders_list, err.strerror)
+        if not remember_folder(self.db_path, out_dir):  # the row is stored; only a rebuild would miss it
+            log.warning("could not note %s in %s", out_dir, folders_list(self.db_path))
 
     def remembered_folders(self) -> list[Path]:
-        """The folders of `folders_list` that still hold a session."""
-        try:
-            lines = self.folders_list.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
-        return [Path(line) for line in lines if line.strip() and (Path(line) / "summary.json").is_file()]
+        """The folders of the store's plain-text list (`folders_list`) that still hold a session."""
+        return remembered_folders(self.db_path)
+
+    def catch_up(self) -> int:
+        """Store the listed folders the database does not hold yet (sessions saved while it
+        could not be written); how many."""
+        stored = {r[0] for r in self.conn.execute("SELECT out_dir FROM sessions")}
+        missing = [f for f in self.remembered_folders() if str(f.resolve()) not in stored]
+        return self.import_folders(missing)[0] if missing else 0
 
     def import_folders(self, folders: Sequence[Path]) -> tuple[int, int]:
         """Store every readable session folder (oldest first); (stored, skipped)."""
@@ -536,6 +537,33 @@ def damage(db_path: Path) -> str | None:
     problems = [p for p in problems if p and not p.startswith("***")] or ["no detail"]
     more = f" and {len(problems) - 1} more problem(s)" if len(problems) > 1 else ""
     return f"integrity check failed: {problems[0]}{more}"
+
+
+def folders_list(db_path: Path) -> Path:
+    """The plain-text list of every session folder the store at `db_path` has held (or was
+    meant to), one path a line, beside the database: a store damaged beyond reading, or one
+    that could not be written, is rebuilt or caught up from it."""
+    return db_path.with_name(f"{db_path.name}.folders")
+
+
+def remember_folder(db_path: Path, out_dir: Path) -> bool:
+    """Append `out_dir` to the store's folder list; False when it cannot be written."""
+    try:
+        with folders_list(db_path).open("a", encoding="utf-8") as fh:
+            fh.write(f"{Path(out_dir).resolve()}\n")
+    except OSError:
+        return False
+    return True
+
+
+def remembered_folders(db_path: Path) -> list[Path]:
+    """The folders of the store's list that still hold a session, each once."""
+    try:
+        lines = folders_list(db_path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    folders = dict.fromkeys(Path(line) for line in lines if line.strip())
+    return [f for f in folders if (f / "summary.json").is_file()]
 
 
 def refuse_foreign(db_path: Path, problem: str | None) -> None:

@@ -2,7 +2,7 @@
 
 What happened in plain words, trunk lean over time with the cues, hip extension and
 cadence per stride, the strides at fault, the camera set-up warnings, stills of the best
-and the worst stride (when the folder holds `session.mp4`), and the trend across the
+and the worst stride (when the folder holds the recording, `session.mkv`), and the trend across the
 sessions in the store. Plots are inline SVG, stills inline JPEG: the page needs nothing
 but itself.
 """
@@ -24,6 +24,7 @@ import numpy as np
 
 from cues.rules import RuleSet, load_rules, rules_from_table
 from realtime.core.errors import UserError
+from realtime.record.session import OLD_VIDEO_NAME, VIDEO_NAME
 from realtime.record.store import read_strides, read_summary, started_at, stride_dict
 from realtime.report import plots
 from realtime.report.facts import (
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("ribsdown")
 
 REPORT_NAME = "report.html"
-VIDEO_NAME = "session.mp4"
 POPULATION_LEAN_DEG = 7.3  # Teng & Powers 2014: trunk lean while running (README)
 STILL_HEIGHT = 520
 MAX_FAULT_ROWS = 40
@@ -154,7 +154,7 @@ def best_and_worst(
 def still_jpeg(video: Path, t: float, frame_t: np.ndarray) -> bytes | None:
     """The frame of `video` at session time `t` as JPEG (None when it cannot be read).
 
-    `session.mp4` holds one video frame per frames.csv row, in order, so the frame
+    The recording holds one video frame per frames.csv row, in order, so the frame
     number is the row nearest `t`."""
     import cv2
 
@@ -178,8 +178,8 @@ def still_jpeg(video: Path, t: float, frame_t: np.ndarray) -> bytes | None:
 
 def stills_html(data: SessionData, faults: Sequence[StrideFault], band: tuple[float, float]) -> str:
     """The best and worst stride as figures, or "" without a recorded video."""
-    video = data.folder / VIDEO_NAME
-    if not video.is_file():
+    video = next((data.folder / name for name in (VIDEO_NAME, OLD_VIDEO_NAME) if (data.folder / name).is_file()), None)
+    if video is None:
         return ""
     best, worst = best_and_worst(data.strides, faults, band)
     figures = []

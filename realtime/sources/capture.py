@@ -161,6 +161,16 @@ def _unreadable(path: Path, why: str) -> SourceError:
     )
 
 
+def open_video_file(path: str | Path) -> cv2.VideoCapture:
+    """A capture of a video file whose frames come upright: its rotation metadata (a phone's
+    video stored sideways with a `rotate` tag or a display matrix) applied, as players do.
+    OpenCV reads the metadata but leaves the frames as stored unless asked."""
+    cap = cv2.VideoCapture(str(path))
+    if cap.isOpened():
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return cap
+
+
 class _FileDecoder:
     """Decodes a video file frame by frame; warns once when it ends before its declared length."""
 
@@ -171,7 +181,7 @@ class _FileDecoder:
             )
         if path.is_dir():
             raise SourceError(f"{path} is a folder, not a video — pass a video file inside it")
-        cap = cv2.VideoCapture(str(path))
+        cap = open_video_file(path)
         if not cap.isOpened():
             cap.release()
             raise _unreadable(path, _why_unopenable(path))

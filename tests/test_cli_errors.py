@@ -72,7 +72,8 @@ def test_importing_the_cli_loads_no_native_library():
     import subprocess
     import sys
 
-    code = "import sys, realtime.apps.cli; print(sorted(m for m in ('cv2', 'mediapipe', 'pygame') if m in sys.modules))"
+    code = ("import sys, realtime.apps.cli as cli; cli.build_parser().parse_args(['run']); "
+            "print(sorted(m for m in ('cv2', 'mediapipe', 'pygame') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

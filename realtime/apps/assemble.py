@@ -32,6 +32,7 @@ END_SCREEN_S = 10.0
 def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path, title: str = "ribsdown"):
     """A session with the screen and the voice (`run`, `demo`, `analyze --record`): the record."""
     from realtime.core.paths import voice_dir
+    from realtime.outputs.checkpoint import SessionCheckpoint
     from realtime.outputs.layers import ScreenOutput, ScreenshotSchedule, VoiceOutput
     from realtime.outputs.recorder import VIDEO_NAME, VideoRecorder
     from realtime.outputs.screen import Screen
@@ -45,14 +46,16 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
     every = getattr(args, "screenshot_every", None)
     shots = ScreenshotSchedule(out_dir / "screens", every) if every else None
     record = new_record(source, getattr(args, "model", None))  # the demo has no model
+    checkpoint = SessionCheckpoint(record, out_dir)
     try:
         calibration = pipeline.coach.analyzer.calibration
         shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset, recorder=recorder,
                              rules=pipeline.coach.engine.rules)
-        run_loop(source, pipeline, record, [VoiceOutput(player), shown], getattr(args, "duration", None))
+        run_loop(source, pipeline, record, [VoiceOutput(player), shown, checkpoint], getattr(args, "duration", None))
         wait_for_voice(player)
         shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)
     finally:
+        checkpoint.close()
         if recorder is not None:
             recorder.close()
         screen.close()
@@ -159,11 +162,15 @@ def rules_override(requested: Path | None) -> Path | None:
 
 
 def resolve_out_dir(requested: Path | None) -> Path:
-    """The session's folder, checked and claimed (`prepare_out_dir`) before any work starts."""
+    """The session's folder, checked and claimed (`prepare_out_dir`) before any work starts, and
+    noted for the history (a session that never finishes still enters it: `SessionStore.catch_up`)."""
     from realtime.core.paths import user_data_dir
     from realtime.record.session import prepare_out_dir
+    from realtime.record.store import default_db_path, remember_folder
 
-    return prepare_out_dir(requested, user_data_dir())
+    folder = prepare_out_dir(requested, user_data_dir())
+    remember_folder(default_db_path(), folder)
+    return folder
 
 
 def finish(record, out_dir: Path) -> int:

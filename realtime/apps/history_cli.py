@@ -43,7 +43,7 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 def record_session(out_dir: Path, db_path: Path | None = None) -> Path:
     """Store the finished session in `out_dir` and write its report; the report's path."""
-    with SessionStore(db_path or default_db_path()) as store:
+    with SessionStore(db_path or default_db_path(), current=out_dir) as store:
         store.save_session(out_dir)
         return write_report(out_dir, store)
 
@@ -98,8 +98,11 @@ def _duration(seconds: float | None) -> str:
 def _source(source: str | None, width: int = 36) -> str:
     if not source:
         return "—"
+    mark = " (ended early)" if source.endswith(" (ended early)") else ""  # store.source_label
+    source = source.removesuffix(mark)
     name = f"camera {source}" if source.isdigit() else (Path(source).name if "://" not in source else source)
-    return name if len(name) <= width else name[: width - 1] + "…"
+    room = width - len(mark)
+    return (name if len(name) <= room else name[: room - 1] + "…") + mark
 
 
 def history_table(rows: Sequence[SessionRow]) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pygame
 
 from realtime.core.errors import UserError
-from realtime.record.session import VIDEO_NAME
+from realtime.record.files import VIDEO_NAME
 
 __all__ = ["VIDEO_NAME", "VideoRecorder"]
 

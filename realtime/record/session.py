@@ -21,17 +21,13 @@ import numpy as np
 from cues.engine import Cue
 from realtime.analysis.stride_metrics import StrideMetrics, session_cadence_spm, session_values
 from realtime.core.errors import UserError
+from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
 from realtime.record.landmarks import LandmarkLog
 
 FRAME_COLUMNS = ("t", "pose", "trunk_lean_deg", "facing", "frame_index", "pose_ms", "cue", "activity")
 
 #: The files a session writes; an --out folder holding any of them is refused.
 SESSION_FILES = ("summary.json", "frames.csv", "strides.csv", "landmarks.npz")
-#: The recorded screen (`--record`): Matroska, which stays playable up to its last frames when
-#: the run is killed (an MP4's index is written at the end: a killed run left an unplayable file).
-VIDEO_NAME = "session.mkv"
-#: The name recordings had before.
-OLD_VIDEO_NAME = "session.mp4"
 #: What else a session folder may hold: the recorded video, the report, the screenshots.
 RECORDED_EXTRAS = (VIDEO_NAME, OLD_VIDEO_NAME, "report.html", "screens")
 
@@ -99,6 +95,8 @@ class SessionRecord:
     #: Capture → on screen, ms, for each frame shown (compact: a long live run keeps 8 bytes a frame).
     latency_ms: array = field(default_factory=lambda: array("d"))
     started_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
+    #: A snapshot of a session still running (`realtime.outputs.checkpoint`): summary.json says so.
+    incomplete: bool = False
 
     def add(self, row: FrameRow, cue: Cue | None, strides: list[StrideMetrics] = ()) -> None:
         """Record one processed frame, the cue spoken at it and the strides it ended."""
@@ -159,6 +157,7 @@ class SessionRecord:
             },
             **self.running_summary(),
             **self.extras,
+            **({"incomplete": True} if self.incomplete else {}),
         }
 
     def write(self, out_dir: Path) -> None:
@@ -283,6 +282,11 @@ def _claim(folder: Path) -> None:
         except OSError as err:
             raise UserError(f"cannot write in {folder}: {err.strerror} — give --out a folder you can write to") from err
     raise UserError(f"--out {folder} is being claimed by another session at this moment — choose a new folder")
+
+
+def claimed_by_running_session(folder: Path) -> bool:
+    """Whether a session that is running now has claimed `folder`."""
+    return _claim_alive(folder / CLAIM_NAME)
 
 
 def _claim_alive(claim: Path) -> bool:

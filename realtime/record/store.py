@@ -286,10 +286,11 @@ class SessionStore:
     """The SQLite session store at `db_path` (created, migrated or rebuilt on open).
 
     `sessions_dir` is where session folders are found to rebuild a damaged store
-    (default: `sessions/` beside the database). Use as a context manager, or `close()`.
+    (default: `sessions/` beside the database); `current` the session being saved now, which
+    is not one of the "earlier sessions found on disk". Use as a context manager, or `close()`.
     """
 
-    def __init__(self, db_path: Path, sessions_dir: Path | None = None) -> None:
+    def __init__(self, db_path: Path, sessions_dir: Path | None = None, current: Path | None = None) -> None:
         self.db_path = Path(db_path)
         self.sessions_dir = Path(sessions_dir) if sessions_dir is not None else self.db_path.parent / "sessions"
         if self.db_path.is_dir():
@@ -314,10 +315,14 @@ class SessionStore:
         else:
             self.conn = self._connect()
             if not existed:
-                restored, _ = self.import_folders(session_folders(self.sessions_dir))
+                from realtime.record.session import claimed_by_running_session
+
+                earlier = session_folders(self.sessions_dir) + self.remembered_folders()
+                restored, _ = self.import_folders([f for f in earlier if not claimed_by_running_session(f)
+                                                   and not _same(f, current)])
                 if restored:
                     log.info("new session store %s: added %d earlier session(s) found on disk", self.db_path, restored)
-            elif self._writable() and (caught := self.catch_up()):
+            elif self._writable() and (caught := self.catch_up(current)):
                 log.info("session store %s: added %d session(s) saved while it could not be written",
                          self.db_path, caught)
 
@@ -364,7 +369,7 @@ class SessionStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started_at(out_dir, summary),
-                    summary.get("source"),
+                    source_label(summary),
                     summary.get("duration_s"),
                     summary.get("frames"),
                     int(bool(summary.get("running"))),
@@ -397,11 +402,14 @@ class SessionStore:
         """The folders of the store's plain-text list (`folders_list`) that still hold a session."""
         return remembered_folders(self.db_path)
 
-    def catch_up(self) -> int:
+    def catch_up(self, current: Path | None = None) -> int:
         """Store the listed folders the database does not hold yet (sessions saved while it
-        could not be written); how many."""
+        could not be written, or that never finished), but `current`; how many."""
+        from realtime.record.session import claimed_by_running_session
+
         stored = {r[0] for r in self.conn.execute("SELECT out_dir FROM sessions")}
-        missing = [f for f in self.remembered_folders() if str(f.resolve()) not in stored]
+        missing = [f for f in self.remembered_folders()
+                   if str(f.resolve()) not in stored and not claimed_by_running_session(f) and not _same(f, current)]
         return self.import_folders(missing)[0] if missing else 0
 
     def import_folders(self, folders: Sequence[Path]) -> tuple[int, int]:
@@ -539,6 +547,17 @@ def damage(db_path: Path) -> str | None:
     return f"integrity check failed: {problems[0]}{more}"
 
 
+def _same(folder: Path, other: Path | None) -> bool:
+    return other is not None and Path(folder).resolve() == Path(other).resolve()
+
+
+def source_label(summary: dict[str, Any]) -> str | None:
+    """The session's source as the history shows it: marked when the session ended early (a
+    crash or a kill; its last checkpoint is what was saved)."""
+    source = summary.get("source")
+    return f"{source} (ended early)" if summary.get("incomplete") and source else source
+
+
 def folders_list(db_path: Path) -> Path:
     """The plain-text list of every session folder the store at `db_path` has held (or was
     meant to), one path a line, beside the database: a store damaged beyond reading, or one
@@ -549,6 +568,7 @@ def folders_list(db_path: Path) -> Path:
 def remember_folder(db_path: Path, out_dir: Path) -> bool:
     """Append `out_dir` to the store's folder list; False when it cannot be written."""
     try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
         with folders_list(db_path).open("a", encoding="utf-8") as fh:
             fh.write(f"{Path(out_dir).resolve()}\n")
     except OSError:

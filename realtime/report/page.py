@@ -24,7 +24,7 @@ import numpy as np
 
 from cues.rules import RuleSet, load_rules, rules_from_table
 from realtime.core.errors import UserError
-from realtime.record.session import OLD_VIDEO_NAME, VIDEO_NAME
+from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
 from realtime.record.store import read_strides, read_summary, started_at, stride_dict
 from realtime.report import plots
 from realtime.report.facts import (

@@ -45,10 +45,13 @@ def test_existing_session_is_never_overwritten(tmp_path, clips_dir):
     assert (tmp_path / "summary.json").read_text() == '{"keep": true}'
 
 
-@pytest.mark.parametrize("args", [["run", "--duration", "-3"], ["run", "--volume", "2"]])
-def test_bad_option_values_exit_2(args):
+@pytest.mark.parametrize("args", [["run", "--duration", "-3"], ["run", "--volume", "2"], ["frobnicate"],
+                                  ["analyze", "--jobs", "many"], ["history", "--no-such-option"]])
+def test_bad_option_values_exit_2_in_one_line_that_points_to_the_help(args):
     result = run_cli(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("ribsdown") and line.endswith("--help`"), line
 
 
 @pytest.mark.parametrize("option,value", [("--camera-roll", "nan"), ("--calibration-s", "nan"),

@@ -247,3 +247,84 @@ def test_a_run_killed_mid_session_leaves_a_session_the_history_lists_and_the_rep
     report = run_cli("report", str(out), env={"XDG_DATA_HOME": str(data)})
     assert report.returncode == 0, report.stderr
     assert (out / "report.html").is_file()
+
+
+def test_a_disk_that_fills_during_the_session_keeps_what_was_measured(tmp_path, clips_dir):
+    """The room is checked at the start, but another program may fill the disk while the runner
+    runs: the session is then saved without its landmark stream (the largest file), not lost."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from tests.mounts import tmpfs
+
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
+           "XDG_DATA_HOME": str(tmp_path / "data")}
+    with tmpfs(tmp_path / "disk", "48m") as disk:
+        out = disk / "session"
+        proc = subprocess.Popen([sys.executable, "-m", "realtime.apps.cli", "analyze",
+                                 str(clips_dir / "treadmill_side_left.mp4"), "--jobs", "1", "--out", str(out)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.monotonic() + 60
+        while not (out / ".ribsdown-session").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the analysis ended before the disk could be filled"
+        left = 160 * 1024  # room for the summary, the frame and stride tables and the report, not the landmarks
+        with (disk / "someone_elses_file").open("wb") as fh:
+            fh.write(b"\0" * (shutil.disk_usage(disk).free - left))
+        stdout, stderr = proc.communicate(timeout=120)
+
+        assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+        (warning,) = [line for line in user_lines(stderr) if "landmark" in line]
+        assert "No space left" in warning, warning
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["frames"] == 360 and summary["running"], summary
+        assert sorted(p.name for p in out.iterdir()) == ["frames.csv", "report.html", "strides.csv", "summary.json"]
+        assert (disk / "someone_elses_file").stat().st_size > 40e6  # the other program's file untouched
+
+
+def test_two_sessions_started_in_the_same_second_get_a_folder_each_and_both_enter_the_history(tmp_path, landmarks):
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "XDG_DATA_HOME": str(data)}
+    cmd = [sys.executable, "-m", "realtime.apps.cli", "analyze", "--landmarks", str(landmarks)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert [code for code, _ in results] == [0, 0], results
+    folders = sorted((data / "ribsdown" / "sessions").iterdir())
+    assert len(folders) == 2 and all((f / "summary.json").is_file() for f in folders), folders
+    with SessionStore(data / "ribsdown" / "sessions.sqlite") as store:
+        held = sorted(s.out_dir for s in store.list_sessions())
+    assert held == [f.resolve() for f in folders]
+
+
+@pytest.mark.parametrize("kind", ["text file", "dead URL", "no camera"])
+def test_a_kiosk_on_a_source_that_gives_no_picture_ends_on_ctrl_c_without_a_traceback(tmp_path, kind):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a video\n")
+    source = {"text file": str(text), "dead URL": "http://127.0.0.1:9/video", "no camera": "7"}[kind]
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "XDG_DATA_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "realtime.apps.cli", "run", "--kiosk", "--headless", "--mute",
+                             "--source", source], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(6.0)
+    assert proc.poll() is None, proc.communicate()  # still waiting for the camera, not given up
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert "Traceback" not in stderr, stderr
+    assert proc.returncode == 0, stderr
+    assert time.monotonic() - start < 6, "Ctrl-C took too long"
+    assert text.read_text() == "not a video\n"

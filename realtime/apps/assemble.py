@@ -178,10 +178,7 @@ def finish(record, out_dir: Path) -> int:
     from realtime.record.session import release_out_dir
 
     try:
-        record.write(out_dir)
-    except OSError as err:
-        raise UserError(f"could not save the session in {out_dir}: {err.strerror} — free some space or "
-                        "make the folder writable, then analyse again") from err
+        write_session(record, out_dir)
     finally:
         release_out_dir(out_dir)
     summary = record.summary()
@@ -193,6 +190,31 @@ def finish(record, out_dir: Path) -> int:
     print(f"session saved to {out_dir}")
     save_to_history(out_dir)
     return 0
+
+
+def write_session(record, out_dir: Path) -> None:
+    """Write the session's files; when they do not fit (a disk filled during the run), the
+    session without its landmark stream (landmarks.npz, by far the largest file), so what was
+    measured is kept and readable; one clear line if even that cannot be written."""
+    import dataclasses
+
+    try:
+        record.write(out_dir)
+        return
+    except OSError as err:
+        if record.landmarks is None:
+            raise _not_saved(out_dir, err) from err
+        log.warning("the landmark stream could not be saved in %s (%s); saving the session without it",
+                    out_dir, err.strerror)
+    try:
+        dataclasses.replace(record, landmarks=None).write(out_dir)
+    except OSError as err:
+        raise _not_saved(out_dir, err) from err
+
+
+def _not_saved(out_dir: Path, err: OSError) -> UserError:
+    return UserError(f"could not save the session in {out_dir}: {err.strerror} — free some space or "
+                     "make the folder writable, then analyse again")
 
 
 def report_without_history(out_dir: Path) -> None:

@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 from realtime.apps.arguments import positive_float, roll_setting, unit_float
 from realtime.apps.assemble import (
@@ -36,9 +36,16 @@ if TYPE_CHECKING:  # the heavy modules (cv2, mediapipe) load after the log setti
     from cues.rules import RuleSet
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (what was wrong, where to read more), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} — see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="ribsdown", description="Real-time running-form coach.")
+    parser = OneLineParser(prog="ribsdown", description="Real-time running-form coach.")
     parser.add_argument("-v", "--verbose", action="store_true", help="more log output")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -245,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="ribsdown: %(levelname)s: %(message)s" if args.verbose else "ribsdown: %(message)s",
     )
     quiet_native_logs()
+    if not args.verbose:
+        logging.getLogger("matplotlib").setLevel(logging.WARNING)  # "generated new fontManager" on a first run
     if args.verbose:
         os.environ[native_stderr.SHOW_ENV] = "show"  # MediaPipe's chatter too (workers inherit it)
     try:

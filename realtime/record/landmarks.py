@@ -156,9 +156,10 @@ def load_landmarks(path: Path) -> LandmarkStream:
     if not path.is_file():
         raise UserError(f"no such landmark file: {path} — give the landmarks.npz of a session folder")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError("one array, not a landmarks.npz archive")
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not an archive of a session's arrays")
+        with data:
             arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, AttributeError, TypeError) as err:
         why = str(err).splitlines()[0] if str(err) else type(err).__name__

@@ -14,6 +14,7 @@ import csv
 import html
 import logging
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -365,10 +366,15 @@ def write_report(folder: Path, store: SessionStore | None = None, rules: RuleSet
     trend = trend_from_store(store, data.folder) if store is not None else None
     page = build_report(data, trend, rules)
     path = data.folder / REPORT_NAME
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # a full disk leaves no truncated report
     try:
-        path.write_text(page, encoding="utf-8")
+        partial.write_text(page, encoding="utf-8")
+        os.replace(partial, path)
     except OSError as err:
-        raise UserError(f"cannot write {path}: {err.strerror} — check the folder's permissions") from err
+        raise UserError(f"cannot write {path}: {err.strerror} — free some space or check the folder's "
+                        "permissions") from err
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -150,6 +151,7 @@ def setup(cam: MjpegCamera, mask: bool = True, pace: str = "off"):
 
 
 def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = True, pace: str = "auto") -> dict:
+    from realtime.outputs.checkpoint import SessionCheckpoint
     from realtime.pipeline.loop import run_session
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
@@ -158,7 +160,9 @@ def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = Tr
     source = camera_source(cam)
     record = SessionRecord(source=source.name, fps=cam.fps, landmarks=LandmarkLog(cam.size, cam.fps, source.name))
     warm_up(pipeline, cam)
-    outputs = [shown] if sampler is None else [shown, sampler]
+    folder = tempfile.TemporaryDirectory(prefix="ribsdown-live-")
+    checkpoint = SessionCheckpoint(record, Path(folder.name))  # `run` saves the session as it goes
+    outputs = [shown, checkpoint] if sampler is None else [shown, checkpoint, sampler]
     cam.start()
     try:
         run_session(source, pipeline, record, outputs, duration_s=seconds)
@@ -166,6 +170,8 @@ def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = Tr
         # capture thread, or passed over by the every-other-frame mode (which leaves no row)
         dropped = max(source.frames_dropped + cam.dropped, cam.produced - len(record.rows))
     finally:
+        checkpoint.close()
+        folder.cleanup()
         source.close()
         cam.stop()
         screen.close()

@@ -53,6 +53,12 @@ UP_DWELL_S = 8.0
 BUSY_DOWN = 1.0
 #: ... or when fewer than this share of the frames the mode should take reached the model.
 SHARE_DOWN = 0.93
+#: Step down to running the model less often only when the current mode takes less than this
+#: many times the share of the camera's frames the sparser mode can (every other frame: 55 %).
+#: Then the sparser mode loses at most a tenth of the frames and spaces them evenly; above it,
+#: it would throw frames away: on a 60 fps camera the lite model on every frame took 89 % of
+#: them (`bench/live_loop.py`, 2-core machine), every other frame at most 50 %.
+SPARSE_DOWN = 1.1
 #: Step up only when the mode above is predicted to fill at most this share of its interval
 #: and the share of frames taken is at least `SHARE_UP`.
 BUSY_UP = 0.80
@@ -186,7 +192,7 @@ class PaceGovernor:
             return
         busy, share = measured
         dwell = t - self._since
-        if self.level + 1 < len(self.modes) and dwell >= MIN_DWELL_S and (busy > BUSY_DOWN or share < SHARE_DOWN):
+        if self.level + 1 < len(self.modes) and dwell >= MIN_DWELL_S and self._behind(busy, share):
             if self._stepped_up_into(self.level):  # it could not hold: wait longer below before trying again
                 self._up_wait[self.level + 1] *= 2
             self._go(t, self.level + 1, f"model p90 {busy:.0%} of its frame time, {share:.0%} of frames taken")
@@ -196,6 +202,15 @@ class PaceGovernor:
             predicted = busy * (up.cost / here.cost) * (here.every / up.every)
             if predicted <= BUSY_UP:
                 self._go(t, self.level - 1, f"predicted model p90 {predicted:.0%} of its frame time")
+
+    def _behind(self, busy: float, share: float) -> bool:
+        """Whether the next mode down would keep pace better. To a lighter model: when this one's
+        p90 passes its frame interval or it takes too few frames. To running less often: only
+        when this mode takes hardly more frames than that one would (`SPARSE_DOWN`)."""
+        here, below = self.mode, self.modes[self.level + 1]
+        if below.every > here.every:
+            return share * below.every / here.every < SPARSE_DOWN
+        return busy > BUSY_DOWN or share < SHARE_DOWN
 
     def _stepped_up_into(self, level: int) -> bool:
         """The last switch was a step up into `level`."""

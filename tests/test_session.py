@@ -87,3 +87,22 @@ def test_running_time_comes_from_the_frames_times(step):
     record.strides.extend(stride(0.7 * k) for k in range(10))
     assert digest(record, (-2.0, 15.0)).running_s == pytest.approx(8.0)
     assert record.running  # 8 s, not 4 s: over MIN_RUNNING_S
+
+
+def test_a_snapshot_read_on_another_thread_never_stops_the_recording():
+    """The checkpoint thread reads the snapshot's latencies with numpy (which locks an array's
+    size while it reads) while the loop goes on appending: the two must not share the array."""
+    import numpy as np
+
+    from realtime.record.session import SessionRecord
+
+    record = SessionRecord(source="camera", fps=30.0)
+    for ms in (30.0, 31.0, 29.0):
+        record.add_timing(ms)
+    snapshot = record.snapshot()
+    held = np.frombuffer(snapshot.latency_ms)  # exports the snapshot's buffer, as np.median does mid-read
+    record.add_timing(32.0)  # BufferError if the array were shared
+    assert list(record.latency_ms) == [30.0, 31.0, 29.0, 32.0] and held.tolist() == [30.0, 31.0, 29.0]
+    assert snapshot.incomplete and snapshot.landmarks is None and not record.incomplete
+    record.rows.append("row")
+    assert snapshot.rows == []

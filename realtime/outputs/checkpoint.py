@@ -9,7 +9,6 @@ waits for the disk. The end of the session writes the final files over it (`fini
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from pathlib import Path
@@ -43,10 +42,7 @@ class SessionCheckpoint:
             self._next_t = t + self.every_s
         if t >= self._next_t and (self._writing is None or not self._writing.is_alive()):
             self._next_t = t + max(self.every_s, CHECKPOINT_SHARE * (t - self._first_t))
-            snapshot = dataclasses.replace(
-                self.record, rows=list(self.record.rows), strides=list(self.record.strides),
-                cues=list(self.record.cues), extras=dict(self.record.extras), landmarks=None, incomplete=True,
-            )
+            snapshot = self.record.snapshot()
             self._writing = threading.Thread(target=self._write, args=(snapshot,), name="ribsdown-checkpoint",
                                              daemon=True)
             self._writing.start()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -106,6 +107,16 @@ class SessionRecord:
             self.cues.append(cue)
         if row.facing is not None:
             self.facing = row.facing
+
+    def snapshot(self) -> SessionRecord:
+        """A copy of the session so far, marked incomplete and without the landmark stream, that
+        another thread may read while this one goes on recording: every list and the latency
+        array are copied (reading the array with numpy locks its size, and the next append
+        would raise BufferError)."""
+        return dataclasses.replace(
+            self, rows=list(self.rows), strides=list(self.strides), cues=list(self.cues), extras=dict(self.extras),
+            latency_ms=array("d", self.latency_ms), landmarks=None, incomplete=True,
+        )
 
     def add_timing(self, latency_ms: float | None) -> None:
         """Record a frame's capture-to-screen latency (None: it was not shown)."""

@@ -151,11 +151,13 @@ def setup(cam: MjpegCamera, mask: bool = True, pace: str = "off"):
 
 
 def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = True, pace: str = "auto") -> dict:
+    from realtime.core.allocator import map_large_blocks
     from realtime.outputs.checkpoint import SessionCheckpoint
     from realtime.pipeline.loop import run_session
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
 
+    map_large_blocks()  # as `ribsdown` does at its start
     pipeline, shown, screen = setup(cam, mask, pace)
     source = camera_source(cam)
     record = SessionRecord(source=source.name, fps=cam.fps, landmarks=LandmarkLog(cam.size, cam.fps, source.name))

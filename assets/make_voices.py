@@ -46,12 +46,13 @@ SILENCE = "0.5%"  # amplitude below which leading/trailing audio counts as silen
 ENGINES = ("festival", "flite", "espeak-ng")
 
 # Pace. A runner mid-stride hears the line once, over footfalls and a treadmill: the issue asks
-# for at most about 170 words a minute (English read aloud runs 150-180; the old lines ran
-# 255-280). Lines aim under that, at 160, so rounding and the voice's own timing keep them clear.
+# for at most about 170 words a minute (audiobooks are read at about 150-160; the lines before
+# #20 ran at 175-280). Lines aim at 160, under the limit with room for the voice's own timing.
 TARGET_WPM = 160.0
 MAX_WPM = 170.0
 # The HTS engine's speech rate (-r): < 1 lengthens every state, keeping the pitch (no
-# resampling). Lines start at BASE_SPEED and slow further only when over TARGET_WPM; never
+# resampling). At BASE_SPEED the voice says about 3 syllables a second of sounding speech (3.5
+# at its own rate), a calm reading pace; a line still over TARGET_WPM is slowed further, never
 # under MIN_SPEED, past which the voice drawls.
 BASE_SPEED = 0.85
 MIN_SPEED = 0.6
@@ -61,11 +62,12 @@ MIN_SPEED = 0.6
 PAUSE_S = 0.35
 BREAKS = re.compile(r"\s*[,\u2014\u2013]\s*|\s+-\s+")  # comma, em dash, en dash, spaced hyphen
 
-# Measuring a clip from its samples (also tests/test_voice_pace.py). 10 ms frames; a frame is
-# silent when its RMS is SILENT_DB under the clip's RMS: the weakest speech sounds (/f/, /th/,
-# /h/, a stop's release) stay within about 30 dB of a line's RMS, the voice's pauses and the
-# 16-bit dither lie 45 dB and more under it. A pause is a silent stretch of at least
-# MIN_PAUSE_S inside the speech: a stop's closure inside a word lasts under about 150 ms.
+# Measuring a clip from its samples (also tests/test_voice_pace.py): 10 ms frames, a frame
+# silent when its RMS is SILENT_DB or more under the clip's RMS. On the clips of #20 the middle
+# of a pause lies 54-77 dB under it (its edges, where a sound dies away, from 38 dB), and inside
+# the words no stretch under -35 dB lasts longer than 60 ms (stop closures: the "p" of "hip").
+# A pause is a silent stretch of at least MIN_PAUSE_S inside the speech: three times the
+# longest closure, and well under the PAUSE_S the lines are made with.
 FRAME_S = 0.01
 SILENT_DB = -35.0
 MIN_PAUSE_S = 0.2

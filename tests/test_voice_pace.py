@@ -1,21 +1,21 @@
 """The committed voice lines are said calmly: words a minute and pauses, from their samples.
 
 Measured with assets/make_voices.py's `pace` (Python `wave` + numpy; no TTS engine needed):
-10 ms frames, a frame silent when it is 35 dB or more under the clip's RMS (the weakest speech
-sounds stay within about 30 dB of a line's RMS; the voice's pauses and the dither lie 45 dB
-and more under it), a pause a silent stretch of at least 200 ms inside the speech (a stop's
-closure inside a word lasts under about 150 ms). Words a minute: the text's words over the
-speech, first sounding frame to last, pauses included (as the issue measured).
+10 ms frames, a frame silent when it is 35 dB or more under the clip's RMS (a pause's middle
+lies 54-77 dB under it; inside the words no stretch under -35 dB lasts over 60 ms: stop
+closures), a pause a silent stretch of at least 200 ms inside the speech (three times the
+longest closure). Words a minute: the text's words over the speech, first sounding frame to
+last, pauses included (as the issue measured its 255 and 280).
 
 Measured (words a minute; pauses):   before #20          after #20
-  ribs_down      "Ribs down, lean forward"          175; none      118; 350 ms
+  ribs_down      "Ribs down, lean forward"        175.4; none      118; 350 ms
   hip_drive      "Drive the leg back from the hip — ribs stay down"
                                                     255; none
                  "Drive from the hip — ribs stay down"              156; 360 ms
   lean_less      "Run tall"                         203              160
   shorter_steps  "Shorter, quicker steps"           137; none       89; 380 ms
   praise         "That's it — hold that"            282; none      156; 360 ms
-The clips before #20 fail both tests (`git show d161f8a~1:assets/voice/hip_drive.wav`).
+The clips before #20 fail 8 of the 10 per-line tests (`git show d161f8a~1:assets/voice/NAME.wav`).
 """
 
 from __future__ import annotations

@@ -7,10 +7,15 @@ not know the cues would. Each clip is resampled 22050 -> 16000 Hz (the model's r
 decoded whole. A word of the line counts as heard when the hypothesis holds it (each
 hypothesis word matched once); content words leave out "the", "from", "it", "that", "that's".
 
+`--vocabulary cues` is the listener who knows the coach's lines (the banner shows them): any
+sequence of the words of the rules' lines, no language model, so each word must still beat
+every other word of the cues on its sounds alone.
+
 Run by hand:
 
     .venv/bin/python bench/voice_recognition.py                         # assets/voice, cues/rules.toml
     .venv/bin/python bench/voice_recognition.py --voice-dir OLD --rules OLD_RULES.toml
+    .venv/bin/python bench/voice_recognition.py --vocabulary cues
 """
 
 from __future__ import annotations
@@ -57,12 +62,21 @@ def samples_16k(path: Path) -> bytes:
     return np.clip(np.round(y), -32768, 32767).astype("<i2").tobytes()
 
 
-def recognise(path: Path) -> str:
-    """What the recogniser hears in one clip (a fresh decoder: its cepstral mean would carry
-    over from the clip before)."""
+def word_loop(vocabulary: list[str]) -> str:
+    """A JSGF grammar: any sequence of `vocabulary`'s words."""
+    return ("#JSGF V1.0;\ngrammar cues;\npublic <line> = <word>+;\n<word> = "
+            + " | ".join(sorted(set(vocabulary))) + ";\n")
+
+
+def recognise(path: Path, vocabulary: list[str] | None = None) -> str:
+    """What the recogniser hears in one clip: open English, or only `vocabulary`'s words. A
+    fresh decoder for each clip: its cepstral mean would carry over from the clip before."""
     from pocketsphinx import Decoder  # the package's own model: no download
 
     decoder = Decoder(loglevel="FATAL")
+    if vocabulary is not None:
+        decoder.add_jsgf_string("cues", word_loop(vocabulary))
+        decoder.activate_search("cues")
     decoder.start_utt()
     decoder.process_raw(samples_16k(path), full_utt=True)
     decoder.end_utt()
@@ -74,10 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=RULES, help="cue table (TOML)")
     parser.add_argument("--voice-dir", type=Path, default=VOICE_DIR, help="the clips")
+    parser.add_argument("--vocabulary", choices=("open", "cues"), default="open",
+                        help="open English (default) or only the words of the rules' lines")
     args = parser.parse_args(argv)
+    lines = read_cues(args.rules)
+    vocabulary = None if args.vocabulary == "open" else [w for t, _ in lines for w in words(t)]
     totals = np.zeros(4, dtype=int)  # words heard, words, content heard, content words
-    for text, voice in read_cues(args.rules):
-        line, hypothesis = words(text), recognise(args.voice_dir / voice)
+    for text, voice in lines:
+        line, hypothesis = words(text), recognise(args.voice_dir / voice, vocabulary)
         content = [w for w in line if w not in FUNCTION_WORDS]
         found = heard(line, words(hypothesis))
         found_content = heard(content, words(hypothesis))

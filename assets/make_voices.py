@@ -148,6 +148,7 @@ def synth_festival(text: str, out: Path, speed: float, work: Path) -> None:
     """Say `text` into `out` with festival's HTS voice at rate `speed`, the silence in each
     comma's pause made up to PAUSE_S by silence inserted at its middle (sox `pad`)."""
     spoken = work / "festival.wav"
+    spoken.unlink(missing_ok=True)  # left by the try before, at another speed
     done = subprocess.run(["festival", "--pipe"], input=festival_script(text, speed, spoken),
                           text=True, check=True, capture_output=True)
     if not spoken.is_file():

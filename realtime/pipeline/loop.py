@@ -151,6 +151,7 @@ class Coach:
             "baseline": a.calibration.summary(),
             "setup": a.setup.session_summary(),
             "camera_roll_deg": a.camera_roll_deg(),
+            "implausible_frames": {"count": sum(a.implausible.values()), "reasons": dict(sorted(a.implausible.items()))},
             "rib_cage": rib_cage_summary(a.strides, a.calibration.baseline if a.calibration.ready else None),
             "feedback": self.engine.schedule,
             "rules": rules_table(self.engine.rules),

@@ -224,7 +224,8 @@ def test_record_session_and_history(recorded, session_dir, tmp_path, capsys):
 
     assert history_cli.command_history(argparse.Namespace(db=db, limit=20)) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "date", "source", "duration", "cadence", "lean", "cues"]
+    assert lines[0].split() == ["id", "date", "kind", "source", "duration", "cadence", "lean", "cues"]
+    assert lines[1].split()[3:5] == ["video", "(you)"]
     assert len(lines) == 3 and "2026-03-08 07:30" in lines[1] and ARCHED_CLIP in lines[1]
     assert "0:24" in lines[1] and "spm" in lines[1]
 

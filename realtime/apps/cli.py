@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of a video: a session's landmarks.npz, re-run through the metrics and cues without the model",
     )
     add_analysis_options(analyze, ANALYZE_MODEL)
+    analyze.add_argument(
+        "--mine", action="store_true",
+        help="the video is of you: the session joins your trend in `history` and the report's "
+        "'Across your sessions' (a video is otherwise kept apart as someone else's)",
+    )
     analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     analyze.add_argument(
         "--jobs", type=int, metavar="N",
@@ -197,7 +202,7 @@ def command_analyze(args: argparse.Namespace) -> int:
         from realtime.pipeline.parallel import analyze_video, default_jobs
 
         config = estimator_config(args)
-        record = new_record(source, args.model)
+        record = new_record(source, args.model, args.mine)
         with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar, \
                 terminate_as_interrupt():
             analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update,
@@ -213,7 +218,8 @@ def replay_landmarks(args: argparse.Namespace, rules: RuleSet) -> int:
 
     stream = load_landmarks(args.landmarks)
     out_dir = resolve_out_dir(args.out)
-    record = SessionRecord(source=f"{stream.source} (replayed from {args.landmarks})", fps=stream.fps)
+    record = SessionRecord(source=f"{stream.source} (replayed from {args.landmarks})", fps=stream.fps,
+                           kind="replay", mine=args.mine)
     replay_session(stream, build_coach(rules, stream.image_size, args), record)
     return finish(record, out_dir)
 

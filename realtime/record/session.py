@@ -21,6 +21,7 @@ import numpy as np
 from cues.engine import Cue
 from realtime.analysis.stride_metrics import StrideMetrics, session_cadence_spm, session_values
 from realtime.core.errors import UserError
+from realtime.record.kinds import summary_kind
 from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
 from realtime.record.landmarks import LandmarkLog
 
@@ -95,6 +96,10 @@ class SessionRecord:
     #: Capture → on screen, ms, for each frame shown (compact: a long live run keeps 8 bytes a frame).
     latency_ms: array = field(default_factory=lambda: array("d"))
     started_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
+    #: What kind of session this is (`realtime.record.kinds`) and whether it is the user's own
+    #: (only those make "your" trend).
+    kind: str | None = None  # None: judged from `source` (`kinds.summary_kind`)
+    mine: bool = False
     #: A snapshot of a session still running (`realtime.outputs.checkpoint`): summary.json says so.
     incomplete: bool = False
 
@@ -133,8 +138,11 @@ class SessionRecord:
         leans = [r.trunk_lean_deg for r in self.rows if r.trunk_lean_deg is not None]
         pose_ms = [r.pose_ms for r in self.rows]
         duration = self.rows[-1].t - self.rows[0].t + 1.0 / self.fps if self.rows else 0.0
+        kind, mine = (self.kind, self.mine) if self.kind else summary_kind({"source": self.source})
         return {
             "source": self.source,
+            "kind": kind,
+            "mine": mine,
             "model": self.model,
             "started_at": self.started_at,
             "frames": len(self.rows),

@@ -26,6 +26,7 @@ import numpy as np
 from cues.rules import RuleSet, load_rules, rules_from_table
 from realtime.core.errors import UserError
 from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
+from realtime.record.kinds import summary_kind
 from realtime.record.store import read_strides, read_summary, started_at, stride_dict
 from realtime.report import plots
 from realtime.report.facts import (
@@ -115,8 +116,22 @@ def load_session(folder: Path) -> SessionData:
     return SessionData(folder, summary, t, lean, running, strides)
 
 
+def _not_yours(summary: dict[str, Any]) -> str:
+    """A line saying why this session is not in the trend (the demo, someone else's video)."""
+    kind, mine = summary_kind(summary)
+    if mine:
+        return ""
+    if kind == "demo":
+        why = "This session is the demo (a drawn runner, not you): it is not part of your trend."
+    else:
+        why = (f"This session is a {kind} that may be of anyone: it is not part of your trend. "
+               "If it is you, analyse it with `ribsdown analyze --mine`.")
+    return f'<p class="quiet">{_e(why)}</p>'
+
+
 def trend_from_store(store: SessionStore, folder: Path) -> Trend:
-    """Median lean and cues per minute of every running session, and this folder's id."""
+    """Median lean and cues per minute of each of the user's own running sessions (not the demo,
+    not others' videos: `SessionStore.trend`), and this folder's id."""
     resolved = Path(folder).resolve()
     current = next((s.id for s in store.list_sessions() if s.out_dir == resolved), None)
     def points(metric: str) -> list[tuple[int, str, float]]:
@@ -325,6 +340,7 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
         trend_html = plots.trend_plot(trend.lean, trend.cues_per_min, trend.current_id, band)
         if len(trend.lean) <= 1:
             trend_html += '<p class="quiet">The trend fills in as you record more sessions.</p>'
+        trend_html += _not_yours(summary)
     else:
         trend_html = '<p class="quiet">No session store was given, so there is no trend.</p>'
     sections = [

@@ -178,9 +178,8 @@ def demo_instead(args: argparse.Namespace) -> int:
 
 def command_analyze(args: argparse.Namespace) -> int:
     """A recorded video through the same pipeline, no window, no voice."""
-    from tqdm import tqdm
-
     from cues.rules import load_rules
+    from realtime.apps.progress import ProgressLine
     from realtime.sources.capture import FileSource
 
     if (args.video is None) == (args.landmarks is None):
@@ -203,8 +202,7 @@ def command_analyze(args: argparse.Namespace) -> int:
 
         config = estimator_config(args)
         record = new_record(source, args.model, args.mine)
-        with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar, \
-                terminate_as_interrupt():
+        with ProgressLine(source.frame_count) as bar, terminate_as_interrupt():
             analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update,
                           estimator_config=config)
     return finish(record, out_dir)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
+from realtime.apps.examples import add_examples
 from realtime.apps.arguments import positive_float, roll_setting, unit_float
 from realtime.apps.assemble import (
     build_coach,
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     cameras.add_parser(sub)
     history_cli.add_parsers(sub)
     models_cli.add_parser(sub)
+    add_examples(parser)
     return parser
 
 

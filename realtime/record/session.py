@@ -77,6 +77,18 @@ def running_seconds(rows: Sequence[FrameRow]) -> float:
     return float(gaps[running].sum())
 
 
+def behind(thigh: dict | None) -> dict | None:
+    """Hip extension as every screen and page words it, "N° behind": the thigh's angle at toe-off
+    (`thigh_extension_deg`, − behind vertical) turned round, so N is positive when the thigh goes
+    behind vertical; p10 and p90 swap with the sign."""
+    if not thigh or thigh.get("median") is None:
+        return None
+    flipped = {"median": -thigh["median"]}
+    if thigh.get("p10") is not None and thigh.get("p90") is not None:
+        flipped.update(p10=-thigh["p90"], p90=-thigh["p10"])
+    return {**thigh, **flipped}
+
+
 @dataclass
 class SessionRecord:
     """Collects a session as it runs; `write(out_dir)` saves it."""
@@ -130,6 +142,7 @@ class SessionRecord:
             "cadence_spm": session_cadence_spm(self.strides) if self.running else None,
             "strides": len(self.strides) if self.running else 0,
             "hip_extension_deg": values.get("thigh_extension_deg"),
+            "hip_extension_behind_deg": behind(values.get("thigh_extension_deg")),
             "stride_values": values,
         }
 
@@ -149,6 +162,7 @@ class SessionRecord:
             "frames_with_pose": sum(r.has_pose for r in self.rows),
             "fps": round(self.fps, 3),
             "duration_s": round(duration, 3),
+            "running_s": round(running_seconds(self.rows), 3),
             "facing": self.facing,
             "trunk_lean_deg": percentiles(leans),
             "cues": [

@@ -31,3 +31,25 @@ def test_first_runs_and_history(clips_dir, tmp_path):
     sessions = sorted((tmp_path / "data" / "ribsdown" / "sessions").glob("*/summary.json"))
     found = {(s["kind"], s["mine"]) for s in (json.loads(p.read_text()) for p in sessions)}
     assert found == {("demo", False), ("video", False), ("video", True)}
+
+
+def test_a_machine_without_display_or_sound(tmp_path):
+    """The demo on a box with no desktop and no sound card (no DISPLAY, no XDG_RUNTIME_DIR, ALSA
+    with no card): nothing on stderr with --mute; one line of ribsdown's own without."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "SDL_VIDEODRIVER", "RIBSDOWN_NATIVE_LOGS")}
+    env.update(SDL_AUDIODRIVER="alsa", XDG_DATA_HOME=str(tmp_path / "data"))
+
+    def demo(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "realtime.apps.cli", "demo", "--duration", "2", *extra],
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    muted, loud = demo("--mute"), demo()
+    assert muted.returncode == 0 and loud.returncode == 0, muted.stderr + loud.stderr
+    assert "session saved to" in muted.stdout
+    assert muted.stderr == ""
+    assert all(line.startswith("ribsdown: ") for line in loud.stderr.splitlines()), loud.stderr

@@ -31,6 +31,7 @@ END_SCREEN_S = 10.0
 
 def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path, title: str = "ribsdown"):
     """A session with the screen and the voice (`run`, `demo`, `analyze --record`): the record."""
+    from realtime.core.native_stderr import filtered_stderr
     from realtime.core.paths import voice_dir
     from realtime.outputs.checkpoint import SessionCheckpoint
     from realtime.outputs.layers import ScreenOutput, ScreenshotSchedule, VoiceOutput
@@ -41,7 +42,8 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
     player = VoicePlayer(voice_dir(), volume=getattr(args, "volume", 1.0), muted=getattr(args, "mute", True))
     player.open()
     screen = Screen(title=title)
-    screen.open()
+    with filtered_stderr():  # SDL's "XDG_RUNTIME_DIR is invalid" on a machine without a desktop (--verbose shows it)
+        screen.open()
     recorder = VideoRecorder(out_dir / VIDEO_NAME, source.fps) if getattr(args, "record", False) else None
     every = getattr(args, "screenshot_every", None)
     shots = ScreenshotSchedule(out_dir / "screens", every) if every else None

@@ -47,8 +47,8 @@ class VoicePlayer:
                     pygame.mixer.init()
                 pygame.mixer.set_reserved(1)  # channel 0 is the voice's alone
                 self._channel = pygame.mixer.Channel(0)
-            except pygame.error as exc:
-                log.warning("no audio device: running silent (%s)", exc)
+            except pygame.error as exc:  # muted: the user asked for silence, nothing to warn about
+                (log.debug if self.muted else log.warning)("no audio device: running silent (%s)", exc)
         return self._channel is not None
 
     def play(self, voice_file: str) -> bool:

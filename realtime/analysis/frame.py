@@ -15,7 +15,7 @@ from realtime.analysis.activity import Activity, ActivityClassifier
 from realtime.analysis.calibration import Calibration
 from realtime.analysis.camera_roll import RollEstimate, RollTracker, rotate_points
 from realtime.analysis.gait import GaitEvent, GaitTracker
-from realtime.analysis.plausibility import implausible_reason
+from realtime.analysis.plausibility import implausible_reason, reason_kind
 from realtime.analysis.posture import PostureAnalyzer, PostureSample
 from realtime.analysis.rib_cage import (
     STRIDE_METRICS,
@@ -96,11 +96,6 @@ def person_box(pose: Pose, image_size: tuple[int, int], pad: float = 0.25) -> tu
     return (int(max(0, x0 - dx)), int(max(0, y0 - dy)), int(min(w, x1 + dx)), int(min(h, y1 + dy)))
 
 
-def _reason_key(reason: str) -> str:
-    """A reason's kind without its number ("trunk 52° from vertical" → "trunk from vertical")."""
-    return " ".join(w for w in reason.split() if not w[0].isdigit() and not w[0] in "+-")
-
-
 def plausible(stride: StrideMetrics, recent_cadence_spm: float | None) -> bool:
     """False for a "stride" made of two (a missed contact) or half of one (a false contact)."""
     if recent_cadence_spm is None:
@@ -128,7 +123,7 @@ class FrameAnalyzer:
         self._brightness: float | None = None
         self._brightness_t: float | None = None
         self._last_roll: RollEstimate | None = None
-        #: Frames whose pose was no plausible upright runner (`plausibility`), by reason.
+        #: Frames whose pose was no plausible upright runner (`plausibility`), by kind of reason.
         self.implausible: dict[str, int] = {}
 
     def update(self, t: float, image_bgr: np.ndarray | None, raw: Pose | None) -> FrameAnalysis:
@@ -193,7 +188,7 @@ class FrameAnalyzer:
         reason = implausible_reason(pose)
         if reason is None:
             return pose
-        key = _reason_key(reason)
+        key = reason_kind(reason)
         self.implausible[key] = self.implausible.get(key, 0) + 1
         return None
 

@@ -85,17 +85,24 @@ def better_leg(pose: Pose) -> str:
     return "left" if vis["left"] >= vis["right"] else "right"
 
 
+def reason_kind(reason: str) -> str:
+    """The kind of an `implausible_reason` ("trunk_tilted: 52°" → "trunk_tilted")."""
+    return reason.split(":", 1)[0]
+
+
 def implausible_reason(pose: Pose, bounds: PlausibilityBounds = DEFAULT_BOUNDS) -> str | None:
-    """Why `pose` is not a plausible upright runner, in a few words; None when it is one."""
+    """Why `pose` is not a plausible upright runner, "kind: detail" (kinds: trunk_unseen,
+    too_small, trunk_tilted, thigh_proportion, shin_proportion, feet_above_hips); None when
+    it is one."""
     vis = pose.visibility
     if float(vis[list(_TRUNK)].mean()) < bounds.min_visibility:
-        return "trunk not seen"
+        return "trunk_unseen: shoulders and hips below the visibility bound"
     trunk = trunk_px(pose)
     if trunk < bounds.min_trunk_px:
-        return f"trunk {trunk:.0f} px"
+        return f"too_small: trunk {trunk:.0f} px"
     lean = trunk_from_vertical_deg(pose)
     if lean > bounds.max_trunk_from_vertical_deg:
-        return f"trunk {lean:.0f}° from vertical"
+        return f"trunk_tilted: {lean:.0f}° from vertical"
     hip, knee, ankle = _LEGS[better_leg(pose)]
     xy, seen = pose.xy, vis >= bounds.min_visibility
     for name, a, b in (("thigh", hip, knee), ("shin", knee, ankle)):
@@ -103,11 +110,11 @@ def implausible_reason(pose: Pose, bounds: PlausibilityBounds = DEFAULT_BOUNDS) 
             continue  # a leg cut off by the frame or hidden by a console is no sign of a tree
         ratio = float(np.linalg.norm(xy[a] - xy[b])) / trunk
         if not bounds.min_leg_to_trunk <= ratio <= bounds.max_leg_to_trunk:
-            return f"{name} {ratio:.2f} trunks"
+            return f"{name}_proportion: {ratio:.2f} trunk lengths"
     hip_y = pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)[1]
     for side_ankle in (L.LEFT_ANKLE, L.RIGHT_ANKLE):
         if vis[side_ankle] >= bounds.min_visibility and (xy[side_ankle, 1] - hip_y) / trunk < bounds.min_ankle_drop:
-            return "ankle not below the hips"
+            return "feet_above_hips: an ankle seen level with or above the hips"
     return None
 
 

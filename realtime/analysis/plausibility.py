@@ -33,9 +33,10 @@ Each bound, and where its number comes from:
   handstand fails it.
 - `min_trunk_px` 30: the trunk at least this many pixels long. A landmark error of 2 px (the
   pose model's jitter on a still body) turns the trunk line by atan(2/30) ≈ 3.8°, about the 4°
-  the arching cue acts on; a smaller body cannot be coached. The lab's smallest runner
-  (`cam_far_4m`, `cam_wide_90`) has a trunk over 100 px; the set-up hint "Move the camera
-  closer" (`setup_check`) speaks long before this (a body under 30 % of the image height).
+  the arching cue acts on; a smaller body cannot be coached. The lab's runners are far larger
+  (trunk 165 px in run_170's truth, 135 px in cam_wide_90's, the widest view); the set-up hint
+  "Move the camera closer" (`setup_check`) speaks long before this (a body under 30 % of the
+  image height).
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ def new_record(source, model: str | None = None, mine: bool = False):
     from realtime.sources.demo_source import SyntheticSource
 
     live = getattr(source, "is_live", False) and not isinstance(source, PacedFileSource)
-    kind = kind_of_source(source.name, live, isinstance(source, SyntheticSource))
+    kind = kind_of_source(live, isinstance(source, SyntheticSource))
     return SessionRecord(source=source.name, fps=source.fps, model=model, kind=kind, mine=is_mine(kind, mine),
                          landmarks=LandmarkLog(source.size, source.fps, source.name))
 

@@ -15,7 +15,7 @@ KINDS: tuple[str, ...] = ("live", "video", "demo", "kiosk", "replay")
 DEMO_PREFIX = "demo"
 
 
-def kind_of_source(source_name: str | None, is_live: bool, is_demo: bool = False) -> Kind:
+def kind_of_source(is_live: bool, is_demo: bool = False) -> Kind:
     """The kind of a session from its source: the demo, a live camera or stream, else a video."""
     if is_demo:
         return "demo"

@@ -17,11 +17,12 @@ ARCHED_CLIP = "treadmill_side_left_then_arched.mp4"
 
 
 def arched_session(clips_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`ribsdown analyze` of the arched clip, run once per test run (shared by modules
-    through the run's base temp folder); treat it as read-only and copy it."""
+    """`ribsdown analyze --mine` of the arched clip (a video of the user: it joins the trend),
+    run once per test run (shared by modules through the run's base temp folder); treat it as
+    read-only and copy it."""
     folder = tmp_path_factory.getbasetemp() / "arched_session"
     if not (folder / "summary.json").is_file():
-        result = run_cli("analyze", clips_dir / ARCHED_CLIP, "--out", folder)
+        result = run_cli("analyze", clips_dir / ARCHED_CLIP, "--out", folder, "--mine")
         assert result.returncode == 0, result.stderr
     return folder
 

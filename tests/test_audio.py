@@ -236,3 +236,23 @@ def test_volume_is_clamped(volume: float, expected: float) -> None:
     player.set_volume(volume)
     assert player.volume == expected
     assert player.toggle_mute() is True and player.toggle_mute() is False
+
+
+def test_alsa_lines_stay_off_the_terminal_unless_shown():
+    """pygame.mixer on ALSA with no sound card: ALSA prints from C to fd 2 (real process);
+    only the voice's own one-line warning reaches the terminal, all of it with the logs shown."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import logging; logging.basicConfig(); from pathlib import Path; "
+            "from realtime.outputs.voice import VoicePlayer; print(VoicePlayer(Path('.')).open())")
+    env = {**os.environ, "SDL_AUDIODRIVER": "alsa", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    env.pop("RIBSDOWN_NATIVE_LOGS", None)
+    quiet = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    shown = subprocess.run([sys.executable, "-c", code], env={**env, "RIBSDOWN_NATIVE_LOGS": "show"},
+                           capture_output=True, text=True, timeout=60)
+    if quiet.stdout.strip() == "True":
+        pytest.skip("this machine has a sound card: ALSA has nothing to complain about")
+    assert "ALSA lib" not in quiet.stderr and "no audio device" in quiet.stderr
+    assert "ALSA lib" in shown.stderr  # they were there to keep off

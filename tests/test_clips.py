@@ -95,6 +95,28 @@ def test_walking_is_not_running_and_never_coached(analyzed, clip):
     assert not any(r["activity"] == "running" for r in rows)
 
 
+def test_a_flip_is_not_measured(analyzed):
+    """walk_multi_person.mp4 holds a flip and jumping jacks (clips README): the frames whose pose
+    is no upright runner (realtime/analysis/plausibility.py) are nobody in view, and no lean
+    stored is steeper than the gate lets through."""
+    from realtime.analysis.plausibility import DEFAULT_BOUNDS
+    from realtime.models.estimator import LEAN_CORRECTION_DEG
+
+    summary, rows = analyzed("walk_multi_person.mp4")
+    gated = summary["implausible_frames"]
+    assert gated["count"] > 0 and gated["reasons"].get("trunk_tilted", 0) > 0
+    assert summary["frames_with_pose"] == sum(r["pose"] == "1" for r in rows) <= len(rows) - gated["count"]
+    limit = DEFAULT_BOUNDS.max_trunk_from_vertical_deg + abs(LEAN_CORRECTION_DEG) + 0.01
+    leans = [float(r["trunk_lean_deg"]) for r in rows if r["trunk_lean_deg"]]
+    assert leans and max(abs(v) for v in leans) <= limit
+
+
+def test_treadmill_runner_is_never_gated(analyzed):
+    for clip in ("treadmill_side_left.mp4", "treadmill_side_left_then_arched.mp4"):
+        summary, _ = analyzed(clip)
+        assert summary["implausible_frames"]["count"] == 0
+
+
 def test_arched_half_cued_and_first_half_not(analyzed):
     summary, rows = analyzed("treadmill_side_left_then_arched.mp4")
     times = cue_times(summary)

@@ -224,7 +224,8 @@ def test_record_session_and_history(recorded, session_dir, tmp_path, capsys):
 
     assert history_cli.command_history(argparse.Namespace(db=db, limit=20)) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "date", "source", "duration", "cadence", "lean", "cues"]
+    assert lines[0].split() == ["id", "date", "kind", "source", "duration", "cadence", "lean", "cues"]
+    assert lines[1].split()[3:5] == ["video", "(you)"]
     assert len(lines) == 3 and "2026-03-08 07:30" in lines[1] and ARCHED_CLIP in lines[1]
     assert "0:24" in lines[1] and "spm" in lines[1]
 
@@ -287,3 +288,64 @@ def test_report_in_a_real_browser(recorded, tmp_path):
     assert pixels_near(BAND_RGB, 4) > 50_000  # the good band shaded (the SVG plots were drawn)
     assert pixels_near(ACCENT_RGB) > 1_000  # the cue marker, its label, the strides at fault
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 500  # not a blank page
+
+
+# --------------------------------------------------------------------------- one set of numbers
+
+
+def test_report_and_summary_agree(recorded):
+    """The running time, the good band and the hip extension ("N° behind") the report prints
+    are summary.json's (which the end screen reads), from the real session."""
+    import csv
+
+    from realtime.record.session import FrameRow, running_seconds
+
+    folder, _ = recorded
+    page = (folder / REPORT_NAME).read_text(encoding="utf-8")
+    summary = json.loads((folder / "summary.json").read_text())
+    with (folder / "frames.csv").open() as fh:
+        rows = [FrameRow(float(r["t"]), r["pose"] == "1", None, None, 0, 0.0, None, r["activity"])
+                for r in csv.DictReader(fh)]
+    assert summary["running_s"] == pytest.approx(running_seconds(rows), abs=1e-3)
+    assert summary["running_s"] < summary["duration_s"]  # the clip starts before the runner is running
+    assert f"You ran for {clock(summary['running_s'])}" in page
+    assert summary["lean_band"] == list(lean_band(load_rules()))
+    assert f"good band {band_text(tuple(summary['lean_band']))}" in page
+    behind = summary["hip_extension_behind_deg"]["median"]
+    assert behind == -summary["hip_extension_deg"]["median"] > 0  # the thigh goes behind vertical
+    assert f"Hip extension: {behind:.0f}° behind" in page
+    assert f'<div class="k">hip extension</div><div class="v">{behind:.0f}° behind</div>' in page
+
+
+def test_fault_rows_read_plainly():
+    from types import SimpleNamespace
+
+    from realtime.report.facts import _why
+
+    lean = "trunk_lean_midstance_deg"
+    below_baseline = SimpleNamespace(metric=lean, below=-4.0, above=None, spreads=False, baseline=True)
+    assert _why([below_baseline], [1.0]) == "trunk lean at midstance 1.0° above your baseline; the cue needs 4° below"
+    absolute = SimpleNamespace(metric=lean, below=None, above=15.0, spreads=False, baseline=False)
+    assert _why([absolute], [17.2]) == "trunk lean at midstance +17.2°; the cue needs over 15°"
+
+
+def test_no_fault_dots_without_running(session_dir, tmp_path):
+    folder = copy_session(session_dir, tmp_path / "walk")
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(running=False, cadence_spm=None, cues=[])
+    (folder / "summary.json").write_text(json.dumps(summary))
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "No running was found" in page
+    assert "stride at fault" not in page and "No stride was at fault" in page
+
+
+def test_the_demo_has_no_outline_and_is_not_yours(session_dir, tmp_path):
+    folder = copy_session(session_dir, tmp_path / "demo")
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(source="demo (synthetic runner)", kind="demo", mine=False, rib_cage=None)
+    (folder / "summary.json").write_text(json.dumps(summary))
+    db = tmp_path / "sessions.sqlite"
+    history_cli.record_session(folder, db)
+    page = (folder / REPORT_NAME).read_text(encoding="utf-8")
+    assert "drawn runner has no outline" in page and "old recording" not in page
+    assert "the demo (a drawn runner, not you): it is not part of your trend" in page

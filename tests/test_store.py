@@ -308,3 +308,28 @@ def test_db_on_another_programs_database_is_refused_and_left_alone(tmp_path):
 def test_db_on_a_folder_is_one_clear_error(tmp_path):
     with pytest.raises(UserError, match="is a folder"):
         SessionStore(tmp_path)
+
+
+def test_schema_3_gains_kinds_and_only_yours_make_the_trend(session_dir, data_dir):
+    """Sessions stored before kinds existed are judged by their source: the demo and a video
+    are kept out of your trend, a camera session is yours."""
+    db = data_dir / "sessions.sqlite"
+    summary = json.loads((session_dir / "summary.json").read_text())
+    old = sqlite3.connect(db, isolation_level=None)
+    assert migrate(old, target=3) == 3
+    for day, source in ((1, "demo (synthetic runner)"), (2, "someone.mp4"), (3, "0")):
+        old_summary = {k: v for k, v in summary.items() if k not in ("kind", "mine")} | {"source": source}
+        old.execute(
+            "INSERT INTO sessions (started_at, source, running, lean_median, out_dir, summary_json, saved_at) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?)",
+            (f"2026-01-0{day}T08:00:00+00:00", source, float(day), str(data_dir / f"gone{day}"),
+             json.dumps(old_summary), "2026-01-05T08:00:00+00:00"),
+        )
+    old.close()
+    with SessionStore(db) as store:
+        rows = store.list_sessions()
+        assert [(r.kind, r.mine) for r in rows] == [("demo", False), ("video", False), ("live", True)]
+        assert [p.value for p in store.trend("lean_median")] == [3.0]
+        assert len(store.trend("lean_median", mine_only=False)) == 3
+        new = store.get_session(store.save_session(add_session(session_dir, data_dir, "2026-03-01_07-30-00")))
+    assert (new.row.kind, new.row.mine) == ("video", True)  # analysed with --mine

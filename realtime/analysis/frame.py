@@ -15,6 +15,7 @@ from realtime.analysis.activity import Activity, ActivityClassifier
 from realtime.analysis.calibration import Calibration
 from realtime.analysis.camera_roll import RollEstimate, RollTracker, rotate_points
 from realtime.analysis.gait import GaitEvent, GaitTracker
+from realtime.analysis.plausibility import implausible_reason, reason_kind
 from realtime.analysis.posture import PostureAnalyzer, PostureSample
 from realtime.analysis.rib_cage import (
     STRIDE_METRICS,
@@ -122,6 +123,8 @@ class FrameAnalyzer:
         self._brightness: float | None = None
         self._brightness_t: float | None = None
         self._last_roll: RollEstimate | None = None
+        #: Frames whose pose was no plausible upright runner (`plausibility`), by kind of reason.
+        self.implausible: dict[str, int] = {}
 
     def update(self, t: float, image_bgr: np.ndarray | None, raw: Pose | None) -> FrameAnalysis:
         """Analyse one frame: `image_bgr` may be None (replay), `raw` None (nobody found)."""
@@ -143,7 +146,9 @@ class FrameAnalyzer:
     def analyse(self, t: float, raw: Pose | None, scene: Scene) -> FrameAnalysis:
         """The analysis of one frame's pose given what the scene showed (a replay passes it in)."""
         self._last_roll = scene.roll
-        pose = self.smoother.update(t, self._level(raw, scene.roll))
+        levelled = self._plausible(self._level(raw, scene.roll))
+        raw = raw if levelled is not None else None  # nor its outline: nobody is in view
+        pose = self.smoother.update(t, levelled)
         sample = self.posture.update(t, pose)
         self.buffer.push(t, pose, sample.trunk_lean_deg)
         rib_cage = self._rib_cage(t, raw, sample)
@@ -175,6 +180,17 @@ class FrameAnalyzer:
             return raw
         centre = (self.image_size[0] / 2.0, self.image_size[1] / 2.0)
         return raw.with_xy(rotate_points(raw.xy, roll.roll_deg, centre))
+
+    def _plausible(self, pose: Pose | None) -> Pose | None:
+        """The pose when it is a plausible upright runner, else None (counted by reason)."""
+        if pose is None:
+            return None
+        reason = implausible_reason(pose)
+        if reason is None:
+            return pose
+        key = reason_kind(reason)
+        self.implausible[key] = self.implausible.get(key, 0) + 1
+        return None
 
     def _rib_cage(self, t: float, raw: Pose | None, sample: PostureSample) -> RibCageSample | None:
         """The back and rib cage from the raw pose's outline (the outline is in its pixels)."""

@@ -31,6 +31,7 @@ END_SCREEN_S = 10.0
 
 def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path, title: str = "ribsdown"):
     """A session with the screen and the voice (`run`, `demo`, `analyze --record`): the record."""
+    from realtime.core.native_stderr import filtered_stderr
     from realtime.core.paths import voice_dir
     from realtime.outputs.checkpoint import SessionCheckpoint
     from realtime.outputs.layers import ScreenOutput, ScreenshotSchedule, VoiceOutput
@@ -41,11 +42,12 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
     player = VoicePlayer(voice_dir(), volume=getattr(args, "volume", 1.0), muted=getattr(args, "mute", True))
     player.open()
     screen = Screen(title=title)
-    screen.open()
+    with filtered_stderr():  # SDL's "XDG_RUNTIME_DIR is invalid" on a machine without a desktop (--verbose shows it)
+        screen.open()
     recorder = VideoRecorder(out_dir / VIDEO_NAME, source.fps) if getattr(args, "record", False) else None
     every = getattr(args, "screenshot_every", None)
     shots = ScreenshotSchedule(out_dir / "screens", every) if every else None
-    record = new_record(source, getattr(args, "model", None))  # the demo has no model
+    record = new_record(source, getattr(args, "model", None), getattr(args, "mine", False))  # the demo has no model
     checkpoint = SessionCheckpoint(record, out_dir)
     try:
         calibration = pipeline.coach.analyzer.calibration
@@ -120,13 +122,18 @@ def estimator_config(args: argparse.Namespace) -> EstimatorConfig:
     return EstimatorConfig(model_complexity=complexity(args.model))
 
 
-def new_record(source, model: str | None = None):
+def new_record(source, model: str | None = None, mine: bool = False):
     """An empty session record for `source`, keeping its landmark stream; `model` is the
-    pose model's name (`--model`) for summary.json."""
+    pose model's name (`--model`) for summary.json; `mine`: the user says a video is theirs."""
+    from realtime.record.kinds import is_mine, kind_of_source
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
+    from realtime.sources.capture import PacedFileSource
+    from realtime.sources.demo_source import SyntheticSource
 
-    return SessionRecord(source=source.name, fps=source.fps, model=model,
+    live = getattr(source, "is_live", False) and not isinstance(source, PacedFileSource)
+    kind = kind_of_source(live, isinstance(source, SyntheticSource))
+    return SessionRecord(source=source.name, fps=source.fps, model=model, kind=kind, mine=is_mine(kind, mine),
                          landmarks=LandmarkLog(source.size, source.fps, source.name))
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
+from realtime.apps.examples import add_examples
 from realtime.apps.arguments import positive_float, roll_setting, unit_float
 from realtime.apps.assemble import (
     build_coach,
@@ -81,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of a video: a session's landmarks.npz, re-run through the metrics and cues without the model",
     )
     add_analysis_options(analyze, ANALYZE_MODEL)
+    analyze.add_argument(
+        "--mine", action="store_true",
+        help="the video is of you: the session joins your trend in `history` and the report's "
+        "'Across your sessions' (a video is otherwise kept apart as someone else's)",
+    )
     analyze.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.json and frames.csv")
     analyze.add_argument(
         "--jobs", type=int, metavar="N",
@@ -96,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     cameras.add_parser(sub)
     history_cli.add_parsers(sub)
     models_cli.add_parser(sub)
+    add_examples(parser)
     return parser
 
 
@@ -174,9 +181,8 @@ def demo_instead(args: argparse.Namespace) -> int:
 
 def command_analyze(args: argparse.Namespace) -> int:
     """A recorded video through the same pipeline, no window, no voice."""
-    from tqdm import tqdm
-
     from cues.rules import load_rules
+    from realtime.apps.progress import ProgressLine
     from realtime.sources.capture import FileSource
 
     if (args.video is None) == (args.landmarks is None):
@@ -198,9 +204,8 @@ def command_analyze(args: argparse.Namespace) -> int:
         from realtime.pipeline.parallel import analyze_video, default_jobs
 
         config = estimator_config(args)
-        record = new_record(source, args.model)
-        with tqdm(total=source.frame_count, unit="frame", desc="analysing", disable=None) as bar, \
-                terminate_as_interrupt():
+        record = new_record(source, args.model, args.mine)
+        with ProgressLine(source.frame_count) as bar, terminate_as_interrupt():
             analyze_video(source, build_coach(rules, source.size, args), record, args.jobs or default_jobs(), bar.update,
                           estimator_config=config)
     return finish(record, out_dir)
@@ -214,7 +219,8 @@ def replay_landmarks(args: argparse.Namespace, rules: RuleSet) -> int:
 
     stream = load_landmarks(args.landmarks)
     out_dir = resolve_out_dir(args.out)
-    record = SessionRecord(source=f"{stream.source} (replayed from {args.landmarks})", fps=stream.fps)
+    record = SessionRecord(source=f"{stream.source} (replayed from {args.landmarks})", fps=stream.fps,
+                           kind="replay", mine=args.mine)
     replay_session(stream, build_coach(rules, stream.image_size, args), record)
     return finish(record, out_dir)
 

@@ -105,13 +105,23 @@ def _source(source: str | None, width: int = 36) -> str:
     return (name if len(name) <= room else name[: room - 1] + "…") + mark
 
 
+def kind_label(kind: str | None, mine: bool) -> str:
+    """The history's word for a session's kind: "you" (a live camera), "video (you)" (a video
+    the user said is theirs: `analyze --mine`), "video", "demo", ..."""
+    if kind == "live" and mine:
+        return "you"
+    return f"{kind or 'video'} (you)" if mine else (kind or "video")
+
+
 def history_table(rows: Sequence[SessionRow]) -> str:
-    """Past sessions as an aligned text table: id, date, source, duration, cadence, lean, cues."""
-    header = ("id", "date", "source", "duration", "cadence", "lean", "cues")
+    """Past sessions as an aligned text table: id, date, kind, source, duration, cadence, lean, cues
+    (only the kinds marked "you" make your trend)."""
+    header = ("id", "date", "kind", "source", "duration", "cadence", "lean", "cues")
     lines = [
         (
             str(r.id),
             r.started_at[:16].replace("T", " "),
+            kind_label(r.kind, r.mine),
             _source(r.source),
             _duration(r.duration_s),
             f"{r.cadence_spm:.0f} spm" if r.running and r.cadence_spm is not None else "not running",
@@ -121,7 +131,7 @@ def history_table(rows: Sequence[SessionRow]) -> str:
         for r in rows
     ]
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
-    right = {0, 3, 4, 5, 6}
+    right = {0, 4, 5, 6, 7}
 
     def fmt(row: Sequence[str]) -> str:
         return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()

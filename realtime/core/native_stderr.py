@@ -4,7 +4,9 @@ MediaPipe 0.10.21 logs through absl before absl's log is initialised, so its lin
 to file descriptor 2, past `GLOG_minloglevel` and `TF_CPP_MIN_LOG_LEVEL` (mediapipe issues
 #5371 and #5737): "WARNING: All log messages before absl::InitializeLog() ...", "W0000 ...
 inference_feedback_manager.cc:114] ...", "INFO: Created TensorFlow Lite XNNPACK delegate for
-CPU.", "W0000 ... landmark_projection_calculator.cc:186] ...". They come while a model's graph
+CPU.", "W0000 ... landmark_projection_calculator.cc:186] ...". ALSA and SDL print from C too, when
+pygame.mixer opens on a machine with no sound device ("ALSA lib confmisc.c:855:(parse_card)
+cannot find card '0'", "error: XDG_RUNTIME_DIR not set in the environment."). They come while a model's graph
 starts — on its own threads, until its first frame — and on its first frame with a pose.
 `filtered_stderr()` (a block) and `StderrHold` (from a start until a release) catch file
 descriptor 2 in a temporary file over such a stretch, then write back every line that is not
@@ -30,6 +32,10 @@ _NOISE = (
     re.compile(r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"),
     re.compile(r"[IW]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\] "),
     re.compile(r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."),
+    # ALSA's and SDL's lines while pygame.mixer looks for a sound device on a machine with none
+    # (the voice then runs silent and says so in one line of its own: realtime/outputs/voice.py).
+    re.compile(r"ALSA lib [\w./-]+:\d+:"),
+    re.compile(r"error: XDG_RUNTIME_DIR (not set|is invalid)"),
 )
 #: The environment variable that lets every native line through.
 SHOW_ENV = "RIBSDOWN_NATIVE_LOGS"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pygame
 
+from realtime.core.native_stderr import filtered_stderr
+
 log = logging.getLogger(__name__)
 
 # The clips are 22050 Hz 16-bit mono (assets/make_voices.py); opening the device at that
@@ -41,11 +43,12 @@ class VoicePlayer:
             self._opened = True
             try:
                 pygame.mixer.pre_init(RATE, SIZE, CHANNELS, BUFFER)
-                pygame.mixer.init()
+                with filtered_stderr():  # ALSA's lines when there is no sound device (--verbose shows them)
+                    pygame.mixer.init()
                 pygame.mixer.set_reserved(1)  # channel 0 is the voice's alone
                 self._channel = pygame.mixer.Channel(0)
-            except pygame.error as exc:
-                log.warning("no audio device: running silent (%s)", exc)
+            except pygame.error as exc:  # muted: the user asked for silence, nothing to warn about
+                (log.debug if self.muted else log.warning)("no audio device: running silent (%s)", exc)
         return self._channel is not None
 
     def play(self, voice_file: str) -> bool:

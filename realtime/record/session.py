@@ -22,6 +22,7 @@ import numpy as np
 from cues.engine import Cue
 from realtime.analysis.stride_metrics import StrideMetrics, session_cadence_spm, session_values
 from realtime.core.errors import UserError
+from realtime.record.kinds import summary_kind
 from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
 from realtime.record.landmarks import LandmarkLog
 
@@ -77,6 +78,18 @@ def running_seconds(rows: Sequence[FrameRow]) -> float:
     return float(gaps[running].sum())
 
 
+def behind(thigh: dict | None) -> dict | None:
+    """Hip extension as every screen and page words it, "N° behind": the thigh's angle at toe-off
+    (`thigh_extension_deg`, − behind vertical) turned round, so N is positive when the thigh goes
+    behind vertical; p10 and p90 swap with the sign."""
+    if not thigh or thigh.get("median") is None:
+        return None
+    flipped = {"median": -thigh["median"]}
+    if thigh.get("p10") is not None and thigh.get("p90") is not None:
+        flipped.update(p10=-thigh["p90"], p90=-thigh["p10"])
+    return {**thigh, **flipped}
+
+
 @dataclass
 class SessionRecord:
     """Collects a session as it runs; `write(out_dir)` saves it."""
@@ -96,6 +109,10 @@ class SessionRecord:
     #: Capture → on screen, ms, for each frame shown (compact: a long live run keeps 8 bytes a frame).
     latency_ms: array = field(default_factory=lambda: array("d"))
     started_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat(timespec="seconds"))
+    #: What kind of session this is (`realtime.record.kinds`) and whether it is the user's own
+    #: (only those make "your" trend).
+    kind: str | None = None  # None: judged from `source` (`kinds.summary_kind`)
+    mine: bool = False
     #: A snapshot of a session still running (`realtime.outputs.checkpoint`): summary.json says so.
     incomplete: bool = False
 
@@ -136,6 +153,7 @@ class SessionRecord:
             "cadence_spm": session_cadence_spm(self.strides) if self.running else None,
             "strides": len(self.strides) if self.running else 0,
             "hip_extension_deg": values.get("thigh_extension_deg"),
+            "hip_extension_behind_deg": behind(values.get("thigh_extension_deg")),
             "stride_values": values,
         }
 
@@ -144,14 +162,18 @@ class SessionRecord:
         leans = [r.trunk_lean_deg for r in self.rows if r.trunk_lean_deg is not None]
         pose_ms = [r.pose_ms for r in self.rows]
         duration = self.rows[-1].t - self.rows[0].t + 1.0 / self.fps if self.rows else 0.0
+        kind, mine = (self.kind, self.mine) if self.kind else summary_kind({"source": self.source})
         return {
             "source": self.source,
+            "kind": kind,
+            "mine": mine,
             "model": self.model,
             "started_at": self.started_at,
             "frames": len(self.rows),
             "frames_with_pose": sum(r.has_pose for r in self.rows),
             "fps": round(self.fps, 3),
             "duration_s": round(duration, 3),
+            "running_s": round(running_seconds(self.rows), 3),
             "facing": self.facing,
             "trunk_lean_deg": percentiles(leans),
             "cues": [

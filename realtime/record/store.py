@@ -28,6 +28,7 @@ from typing import Any
 
 from realtime.analysis.stride_metrics import STRIDE_TABLE
 from realtime.core.errors import UserError
+from realtime.record.kinds import summary_kind
 
 log = logging.getLogger("ribsdown")
 
@@ -58,6 +59,20 @@ def _fill_hip_extension(conn: sqlite3.Connection) -> None:
         [((json.loads(text).get("hip_extension_deg") or {}).get("median"), i) for i, text in rows],
     )
 
+
+def _fill_kinds(conn: sqlite3.Connection) -> None:
+    """Migration 4: each stored session's kind and whether it is the user's own, from its
+    summary (`kinds.summary_kind`: one written before kinds existed is judged by its source)."""
+    rows = conn.execute("SELECT id, summary_json FROM sessions").fetchall()
+    conn.executemany(
+        "UPDATE sessions SET kind = ?, mine = ? WHERE id = ?",
+        [(*_kind_values(json.loads(text)), i) for i, text in rows],
+    )
+
+
+def _kind_values(summary: dict[str, Any]) -> tuple[str, int]:
+    kind, mine = summary_kind(summary)
+    return kind, int(mine)
 
 
 def _add_stride_columns(conn: sqlite3.Connection) -> None:
@@ -129,6 +144,12 @@ MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] =
     ),
     # 3: the rib-cage stride columns (filled from the session folders still on disk).
     (_add_stride_columns,),
+    # 4: each session's kind (live, video, demo, ...) and whether it is the user's own.
+    (
+        "ALTER TABLE sessions ADD COLUMN kind TEXT",
+        "ALTER TABLE sessions ADD COLUMN mine INTEGER NOT NULL DEFAULT 0",
+        _fill_kinds,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -146,7 +167,7 @@ TREND_METRICS: dict[str, str] = {
 
 _SESSION_FIELDS = (
     "id, started_at, source, duration_s, frames, running, cadence_spm, lean_median, lean_p10, "
-    "lean_p90, hip_extension_median, cues, out_dir"
+    "lean_p90, hip_extension_median, cues, out_dir, kind, mine"
 )
 
 
@@ -167,6 +188,8 @@ class SessionRow:
     hip_extension_median: float | None
     cues: int
     out_dir: Path
+    kind: str | None = None
+    mine: bool = False
 
     @property
     def cues_per_min(self) -> float | None:
@@ -179,6 +202,8 @@ class SessionRow:
         values = list(row)
         values[5] = bool(values[5])
         values[12] = Path(values[12])
+        if len(values) > 14:
+            values[14] = bool(values[14])
         return cls(*values)
 
 
@@ -365,8 +390,8 @@ class SessionStore:
         with transaction(self.conn):
             cur = self.conn.execute(
                 "INSERT INTO sessions (started_at, source, duration_s, frames, running, cadence_spm, lean_median, "
-                "lean_p10, lean_p90, hip_extension_median, cues, out_dir, summary_json, saved_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lean_p10, lean_p90, hip_extension_median, cues, out_dir, summary_json, saved_at, kind, mine) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started_at(out_dir, summary),
                     source_label(summary),
@@ -382,6 +407,7 @@ class SessionStore:
                     str(out_dir),
                     json.dumps(summary),
                     now,
+                    *_kind_values(summary),
                 ),
             )
             session_id = int(cur.lastrowid)
@@ -466,13 +492,13 @@ class SessionStore:
         rows = self.conn.execute(f"SELECT {names} FROM strides WHERE session_id = ? ORDER BY n", (session_id,)).fetchall()
         return [stride_dict(r) for r in rows]
 
-    def trend(self, metric: str, running_only: bool = True) -> list[TrendPoint]:
-        """`metric` per session, oldest first (sessions without a value left out);
-        by default only sessions that held running."""
+    def trend(self, metric: str, running_only: bool = True, mine_only: bool = True) -> list[TrendPoint]:
+        """`metric` per session, oldest first (sessions without a value left out); by default
+        only the user's own sessions (`kinds.is_mine`: not the demo, not others' videos) that held running."""
         expr = TREND_METRICS.get(metric)
         if expr is None:
             raise UserError(f"no trend for {metric!r} — choose one of {', '.join(TREND_METRICS)}")
-        where = "running = 1 AND " if running_only else ""
+        where = ("running = 1 AND " if running_only else "") + ("mine = 1 AND " if mine_only else "")
         rows = self.conn.execute(
             f"SELECT id, started_at, {expr} AS v FROM sessions WHERE {where}v IS NOT NULL ORDER BY started_at, id"
         ).fetchall()

@@ -96,25 +96,58 @@ def _number(value: float, metric: str, signed: bool = False) -> str:
 # --------------------------------------------------------------------------- rules
 
 
+def hip_behind(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """summary.json's hip extension as "N° behind" (N > 0: the thigh behind vertical at toe-off):
+    `hip_extension_behind_deg`, or for an older summary its `hip_extension_deg` turned round."""
+    if "hip_extension_behind_deg" in summary:
+        return summary["hip_extension_behind_deg"]
+    thigh = summary.get("hip_extension_deg")
+    return None if not thigh or thigh.get("median") is None else {**thigh, "median": -thigh["median"]}
+
+
+def summary_band(summary: dict[str, Any], rules: RuleSet | None) -> tuple[float, float]:
+    """The good band of trunk lean the session was held to: summary.json's `lean_band` (what
+    the end screen shows too), else the rules' (`lean_band`)."""
+    band = summary.get("lean_band")
+    if isinstance(band, list) and len(band) == 2 and all(isinstance(v, (int, float)) for v in band):
+        return float(band[0]), float(band[1])
+    return lean_band(rules)
+
+
 def lean_band(rules: RuleSet | None) -> tuple[float, float]:
     """The good band of trunk lean at midstance (°) from the rules' absolute edges."""
     return DEFAULT_BAND if rules is None else good_band(rules, LEAN_METRIC, DEFAULT_BAND)
 
 
 def _why(way: Way, values: Sequence[float | None]) -> str:
-    """Why a stride is at fault on `way`, in words: each value the engine read (absolute,
-    against the baseline, or in the runner's spreads) against its edge."""
-    parts = []
-    for c, v in zip(way, values):
-        edge = _edge(c.below if c.below is not None else c.above, "" if c.spreads else c.metric)
-        words = METRIC_WORDS.get(c.metric, c.metric)
-        if c.spreads:
-            parts.append(f"{words} {v:+.1f} of your spreads over your baseline (border {edge})".replace("-", "\u2212"))
-        elif c.baseline:
-            parts.append(f"{words} {_number(v, c.metric, signed=True)} against your baseline (border {edge})")
-        else:
-            parts.append(f"{words} {_number(v, c.metric)} {'<' if c.below is not None else '>'} {edge}")
-    return "; ".join(parts)
+    """Why a stride is at fault on `way`, in plain words: each value the engine read (absolute,
+    against the baseline, or in the runner's spreads) and what the cue needs, e.g. "trunk lean
+    1.0° above your baseline; the cue needs 4° below"."""
+    return "; ".join(_why_one(c, v) for c, v in zip(way, values))
+
+
+def _why_one(c: Any, v: float | None) -> str:
+    """One condition of a way read in words (see `_why`)."""
+    words = METRIC_WORDS.get(c.metric, c.metric)
+    below = c.below is not None
+    edge = c.below if below else c.above
+    if v is None:
+        return f"{words} not measured"
+    if c.spreads or c.baseline:
+        unit = " of your spreads" if c.spreads else _UNITS.get(c.metric, "")
+        amount = f"{abs(v):.1f}" if c.spreads or _UNITS.get(c.metric) == "°" else f"{abs(v):.3g}"
+        side = "above" if v >= 0 else "below"
+        return (f"{words} {amount}{unit} {side} your baseline; the cue needs "
+                f"{_relative_edge(edge, below, unit)}")
+    return f"{words} {_number(v, c.metric)}; the cue needs {'under' if below else 'over'} {_edge(edge, c.metric)}"
+
+
+def _relative_edge(edge: float, below: bool, unit: str) -> str:
+    """What a baseline-relative condition needs: "4° below", "more than 5° above", ..."""
+    size = f"{abs(edge):g}{unit}"
+    if below:
+        return f"{size} below" if edge <= 0 else f"less than {size} above"
+    return f"{size} above" if edge >= 0 else f"less than {size} below"
 
 
 def stride_faults(
@@ -271,8 +304,9 @@ def story(
         return lines
     cadence = summary.get("cadence_spm")
     pace = f" at {cadence:.0f} steps/min" if cadence else ""
+    ran = summary.get("running_s")  # from the frames' own time stamps (record.session.running_seconds)
     lines.append(
-        f"You ran for {clock(duration)}{pace}; your trunk lean was {deg(lean['median'])} at the median "
+        f"You ran for {clock(float(ran) if ran is not None else duration)}{pace}; your trunk lean was {deg(lean['median'])} at the median "
         f"(the good band is {band_text(band)})."
     )
     used: set[int] = set()
@@ -303,13 +337,11 @@ def story(
         lines.append(f"Also, {_said(rest)}.")
     elif not cues:
         lines.append("The coach had nothing to say: no cue was due.")
-    hip = summary.get("hip_extension_deg")
+    hip = hip_behind(summary)
     if hip and hip.get("median") is not None:
-        behind = -hip["median"]
-        where = "behind" if behind >= 0 else "in front of"
         lines.append(
-            f"Hip extension: your thigh reached {abs(behind):.0f}° {where} vertical at toe-off "
-            f"(median of {hip.get('n', 0)} strides)."
+            f"Hip extension: {hip['median']:.0f}° behind — how far your thigh went behind vertical at "
+            f"toe-off (median of {hip.get('n', 0)} strides)."
         )
     if judged:
         if faults:
@@ -338,10 +370,14 @@ def arch_edge(rules: RuleSet | None) -> float:
     return DEFAULT_ARCH_EDGE_SDS
 
 
-def back_lines(rib: dict[str, Any] | None, edge_sds: float = DEFAULT_ARCH_EDGE_SDS) -> list[str]:
+def back_lines(rib: dict[str, Any] | None, edge_sds: float = DEFAULT_ARCH_EDGE_SDS,
+               kind: str | None = None) -> list[str]:
     """The report's words on the back and the rib cage, from summary.json's `rib_cage`;
-    `edge_sds` as `arch_edge` gives it."""
+    `edge_sds` as `arch_edge` gives it; `kind` the session's (`record.kinds`)."""
     if not rib or not rib.get("measured"):
+        if kind == "demo":
+            return ["The demo's drawn runner has no outline, so its back is not read; with a camera, "
+                    "the back is read from the outline of your body."]
         return ["Your back's outline was not read in this session (no segmentation mask: an old "
                 "recording, or nobody in view)."]
     quality = rib.get("quality")

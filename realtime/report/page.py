@@ -26,6 +26,7 @@ import numpy as np
 from cues.rules import RuleSet, load_rules, rules_from_table
 from realtime.core.errors import UserError
 from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
+from realtime.record.kinds import summary_kind
 from realtime.record.store import read_strides, read_summary, started_at, stride_dict
 from realtime.report import plots
 from realtime.report.facts import (
@@ -36,13 +37,14 @@ from realtime.report.facts import (
     back_lines,
     clock,
     deg,
+    hip_behind,
     humanise,
     judged_strides,
-    lean_band,
     lean_segments,
     rolling_median,
     story,
     stride_faults,
+    summary_band,
 )
 
 if TYPE_CHECKING:
@@ -115,8 +117,22 @@ def load_session(folder: Path) -> SessionData:
     return SessionData(folder, summary, t, lean, running, strides)
 
 
+def _not_yours(summary: dict[str, Any]) -> str:
+    """A line saying why this session is not in the trend (the demo, someone else's video)."""
+    kind, mine = summary_kind(summary)
+    if mine:
+        return ""
+    if kind == "demo":
+        why = "This session is the demo (a drawn runner, not you): it is not part of your trend."
+    else:
+        why = (f"This session is a {kind} that may be of anyone: it is not part of your trend. "
+               "If it is you, analyse it with `ribsdown analyze --mine`.")
+    return f'<p class="quiet">{_e(why)}</p>'
+
+
 def trend_from_store(store: SessionStore, folder: Path) -> Trend:
-    """Median lean and cues per minute of every running session, and this folder's id."""
+    """Median lean and cues per minute of each of the user's own running sessions (not the demo,
+    not others' videos: `SessionStore.trend`), and this folder's id."""
     resolved = Path(folder).resolve()
     current = next((s.id for s in store.list_sessions() if s.out_dir == resolved), None)
     def points(metric: str) -> list[tuple[int, str, float]]:
@@ -212,12 +228,14 @@ def _num(value: Any, fmt: str, unit: str = "") -> str:
 
 def _cards(summary: dict[str, Any]) -> str:
     lean = summary.get("trunk_lean_deg") or {}
-    hip = summary.get("hip_extension_deg") or {}
+    hip = hip_behind(summary) or {}
+    ran = summary.get("running_s")
     items = [
         ("duration", clock(float(summary.get("duration_s") or 0.0))),
+        *([("running", clock(float(ran)))] if ran is not None else []),
         ("cadence", _num(summary.get("cadence_spm"), ".0f", " spm")),
         ("trunk lean (median)", deg(lean["median"]) if lean else "—"),
-        ("hip extension", _num(-hip["median"] if hip.get("median") is not None else None, ".0f", "° behind")),
+        ("hip extension", _num(hip.get("median"), ".0f", "° behind")),
         ("cues", str(len(summary.get("cues") or []))),
     ]
     return '<div class="cards">' + "".join(
@@ -292,9 +310,10 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
     `rules` (default: the rules the session ran with)."""
     rules = rules if rules is not None else session_rules(data)
     summary = data.summary
-    band = lean_band(rules)
-    faults = stride_faults(data.strides, rules, summary.get("baseline"))
-    judged = judged_strides(data.strides, rules)
+    band = summary_band(summary, rules)
+    running = bool(summary.get("running"))  # no running: no stride is judged, none drawn at fault
+    faults = stride_faults(data.strides, rules, summary.get("baseline")) if running else []
+    judged = judged_strides(data.strides, rules) if running else 0
     use = data.running if data.running.sum() >= 3 * max(summary.get("fps") or 30, 1) else ~np.isnan(data.lean)
     segments: list[Segment] = lean_segments(data.t[use], data.lean[use]) if summary.get("running") else []
     cues = list(summary.get("cues") or [])
@@ -305,7 +324,8 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
         data.t, data.lean, smooth, band, cues, segments,
         [(_midstance(f.stride), f.stride[LEAN_METRIC]) for f in lean_faults],
     )
-    hip = (summary.get("hip_extension_deg") or {}).get("median")
+    behind = (hip_behind(summary) or {}).get("median")
+    hip = None if behind is None else -behind  # the plot takes the thigh's angle and turns it round
     t_range = (float(data.t[0]), float(data.t[-1])) if data.t.size else (0.0, 1.0)
     if data.strides:
         stride_html = plots.hip_plot(data.strides, _flagged(faults, HIP_METRICS), t_range, hip) + plots.cadence_plot(
@@ -320,11 +340,12 @@ def build_report(data: SessionData, trend: Trend | None = None, rules: RuleSet |
 
     title, subtitle = _title(data)
     paragraphs = "".join(f"<p>{_e(line)}</p>" for line in story(summary, segments, band, faults, judged))
-    back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage"), arch_edge(rules)))
+    back_html = "".join(f"<p>{_e(line)}</p>" for line in back_lines(summary.get("rib_cage"), arch_edge(rules), summary_kind(summary)[0]))
     if trend is not None:
         trend_html = plots.trend_plot(trend.lean, trend.cues_per_min, trend.current_id, band)
         if len(trend.lean) <= 1:
             trend_html += '<p class="quiet">The trend fills in as you record more sessions.</p>'
+        trend_html += _not_yours(summary)
     else:
         trend_html = '<p class="quiet">No session store was given, so there is no trend.</p>'
     sections = [

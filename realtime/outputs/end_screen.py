@@ -29,6 +29,9 @@ from realtime.outputs.widgets import (
 #: least 5° behind (less is the "leg cannot go behind the body" fault of docs/design.md; the
 #: treadmill clip's runner reaches 9.6°), at most 35° (the live gauge's scale).
 HIP_BAND_BEHIND = (5.0, 35.0)
+#: The cue list shows at most this many lines (the rest as "… and N more"); the charts take the
+#: room the list does not need.
+MAX_CUE_LINES = 5
 #: A share of strides in the band at or above this shows in the good colour.
 GOOD_SHARE = 0.8
 
@@ -69,7 +72,9 @@ def draw_end_screen(canvas: pygame.Surface, d: SessionDigest, font: FontFn) -> p
     if not d.measured:
         return _nothing_measured(canvas, d, font, y, pad)
     y = _tiles(canvas, tiles(d), font, y, pad)
-    y = _charts(canvas, d, font, y + pad, pad)
+    cue_lines = min(max(len(d.cues), 1), MAX_CUE_LINES)
+    below = cue_lines * (font(readable_font_px(ch)).get_height() + 6) + pad * 2
+    y = _charts(canvas, d, font, y + pad, pad, ch - below)
     _cue_list(canvas, d, font, y + pad, pad)
     return canvas
 
@@ -99,7 +104,7 @@ def _tiles(canvas: pygame.Surface, items, font: FontFn, y: int, pad: int) -> int
     for i, (label, value, colour) in enumerate(items):
         rect = pygame.Rect(pad * 2 + i * (tile_w + pad), y, tile_w, tile_h)
         pygame.draw.rect(canvas, PANEL, rect, border_radius=12)
-        canvas.blit(font(readable_font_px(ch, 0.028)).render(label, True, MUTED), (rect.x + pad // 2, rect.y + pad // 2))
+        canvas.blit(fit_text(font, label, readable_font_px(ch, 0.028), rect.width - pad, MUTED), (rect.x + pad // 2, rect.y + pad // 2))
         big = fit_text(font, value, ch // 9, rect.width - pad, colour)
         canvas.blit(big, (rect.x + pad // 2, rect.bottom - big.get_height() - pad // 2))
     return y + tile_h
@@ -114,9 +119,9 @@ def fit_text(font: FontFn, text: str, px: int, width: int, colour) -> pygame.Sur
     return label
 
 
-def _charts(canvas: pygame.Surface, d: SessionDigest, font: FontFn, y: int, pad: int) -> int:
+def _charts(canvas: pygame.Surface, d: SessionDigest, font: FontFn, y: int, pad: int, bottom: int) -> int:
     """Trunk lean over the run (band and cues marked) and hip extension per stride (° behind,
-    band shaded), side by side. Returns their bottom."""
+    band shaded), side by side, down to `bottom`. Returns their bottom."""
     cw, ch = canvas.get_size()
     half = (cw - pad * 5) // 2
     head = font(readable_font_px(ch, 0.028))
@@ -124,7 +129,7 @@ def _charts(canvas: pygame.Surface, d: SessionDigest, font: FontFn, y: int, pad:
     canvas.blit(head.render(f"Trunk lean (°) — good band {signed(lo)} to {signed(hi)}°", True, MUTED), (pad * 2, y))
     canvas.blit(head.render("Hip extension (° behind vertical at toe-off)", True, MUTED), (pad * 3 + half, y))
     top = y + head.get_height() + pad // 3
-    height = int(ch * 0.3)
+    height = max(int(ch * 0.25), bottom - top)
     lean_rect = pygame.Rect(pad * 2, top, half, height)
     hip_rect = pygame.Rect(pad * 3 + half, top, half, height)
     marks = [f for f, praise in d.cue_marks if not praise]
@@ -145,7 +150,7 @@ def _cue_list(canvas: pygame.Surface, d: SessionDigest, font: FontFn, y: int, pa
     """The cues with their times, praise in its calm colour; a quiet line when there were none."""
     cw, ch = canvas.get_size()
     line_font = font(readable_font_px(ch))
-    room = max(1, (ch - y - pad) // (line_font.get_height() + 6))
+    room = min(MAX_CUE_LINES, max(1, (ch - y - pad) // (line_font.get_height() + 6)))
     if not d.cues:
         canvas.blit(line_font.render("No cues — the coach had nothing to correct.", True, INK), (pad * 2, y))
         return

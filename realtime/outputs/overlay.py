@@ -131,7 +131,7 @@ class Overlay:
         fit, side = place_image((w, h), pygame.Rect(0, 0, cw - panel_w, ch))
         self._camera.blit(canvas, pygame.Rect(fit.offset, fit.size), view.image_bgr)
         if view.pose is None:
-            self._prompt(canvas, "Step into view", pygame.Rect(0, 0, cw - panel_w, ch))
+            self._prompt(canvas, "Step into view", pygame.Rect(fit.offset, fit.size) if side else pygame.Rect(0, 0, cw - panel_w, ch))
         else:
             self._body(canvas, view, fit)
         if view.gauges:

@@ -171,18 +171,18 @@ def draw_scale(canvas: pygame.Surface, rect: pygame.Rect, data: np.ndarray,
     not crowd a label already written (above its guide for the top ones, below for the others,
     inside the panel)."""
     text_font = font(max(12, rect.height // 9))
-    values: list[tuple[float, bool]] = []
-    if band is not None:
-        values += [(band[1], True), (band[0], False)]
-    values += [(float(data.max()), True), (float(data.min()), False)]
+    values: list[tuple[float, bool, str]] = []
+    if band is not None:  # the band's edges as the rules give them (1.5, not 2)
+        values += [(band[1], True, f"{band[1]:g}"), (band[0], False, f"{band[0]:g}")]
+    values += [(float(data.max()), True, f"{data.max():.0f}"), (float(data.min()), False, f"{data.min():.0f}")]
     placed: list[int] = []
-    for value, above in values:
+    for value, above, number in values:
         y = int(y_of(value))
         if any(abs(y - other) < text_font.get_height() for other in placed):
             continue
         placed.append(y)
         pygame.draw.line(canvas, TRACK, (rect.x + 4, y), (rect.right - 4, y), 1)
-        text = text_font.render(f"{value:.0f}{unit}".replace("-", "\u2212"), True, MUTED)
+        text = text_font.render(f"{number}{unit}".replace("-", "\u2212"), True, MUTED)
         top = y - text.get_height() - 1 if above else y + 2
         top = int(np.clip(top, rect.y + 2, rect.bottom - 2 - text.get_height()))
         canvas.blit(text, (rect.x + 8, top))

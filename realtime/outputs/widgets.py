@@ -95,7 +95,8 @@ def draw_gauge(canvas: pygame.Surface, rect: pygame.Rect, spec: GaugeSpec, value
     colour = GOOD if ok else (WARN if value is not None else MUTED)
     big = font(max(24, int(rect.height * 0.42))).render(spec.text(value), True, colour)
     canvas.blit(big, (rect.x + pad, rect.y + pad + label.get_height()))
-    draw_unit(canvas, font, spec.unit, big, (rect.x + pad, rect.y + pad + label.get_height()), colour, rect.height)
+    if value is not None:  # "–" alone: no unit after nothing
+        draw_unit(canvas, font, spec.unit, big, (rect.x + pad, rect.y + pad + label.get_height()), colour, rect.height)
     bar = pygame.Rect(rect.x + pad, rect.bottom - pad - rect.height // 10, rect.width - 2 * pad, max(6, rect.height // 10))
     pygame.draw.rect(canvas, TRACK, bar, border_radius=bar.height // 2)
     x0 = bar.x + spec.fraction(spec.band_lo) * bar.width

@@ -86,3 +86,40 @@ def test_the_status_line_has_reading_size_capitals(fonts, size):
     strip = pygame.surfarray.array3d(canvas)[: w // 4, h - h // 8:]  # the text's start, bottom rows
     rows = np.flatnonzero(np.all(strip == INK, axis=-1).any(axis=0))
     assert rows.max() - rows.min() + 1 >= 45 * h / 1080 - 1
+
+
+def analysed(roll_deg: float = 0.0, raw: Pose | None = None):
+    """One real analysis of the test figure by the analyzer, with a known camera roll."""
+    from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
+    from realtime.pipeline.loop import FrameResult
+    from realtime.sources.capture import Frame
+
+    image = np.zeros((1280, 720, 3), np.uint8)
+    raw = raw if raw is not None else figure(5, "left")
+    analysis = FrameAnalyzer((720, 1280), AnalyzerConfig(camera_roll_deg=roll_deg)).update(0.0, image, raw)
+    return FrameResult(Frame(image, 0.0, 0, 0.0), analysis, None, None, 0.0, raw=raw)
+
+
+def test_the_skeleton_is_drawn_where_the_body_is_on_the_unlevelled_picture():
+    """The analysis levels the pose by the camera's roll; the screen puts it back on the picture."""
+    from realtime.outputs.layers import pose_on_image
+
+    result = analysed(roll_deg=4.0)
+    assert np.abs(result.pose.xy - result.raw.xy).max() > 10  # levelled: moved off the picture's body
+    assert np.allclose(pose_on_image(result).xy, result.raw.xy, atol=0.5)
+
+
+def test_no_calibration_countdown_under_a_cue_banner_and_no_keys_in_the_kiosk():
+    from dataclasses import replace
+
+    from cues.engine import Cue
+    from realtime.outputs.layers import KEY_HINTS, status_detail, what_we_see
+
+    result = analysed()
+    running = replace(result, analysis=replace(result.analysis, activity="running", calibration_left_s=9.0,
+                                               cadence_spm=168.0, setup=[]))
+    running = replace(running, analysis=replace(running.analysis, posture=replace(running.analysis.posture, facing="left")))
+    assert what_we_see(running).startswith("Calibrating — 9 s")
+    cue = Cue(t=0.0, id="ribs_down", text="Ribs down, lean forward", voice="ribs_down.wav")
+    assert "Calibrating" not in what_we_see(replace(running, banner=cue))
+    assert KEY_HINTS in status_detail(running, 30.0, False) and "quit" not in status_detail(running, 30.0, False, keys=False)

@@ -12,6 +12,8 @@ from typing import Callable
 import numpy as np
 
 from cues.rules import RuleSet, good_band, load_rules
+from realtime.analysis.camera_roll import rotate_points
+from realtime.core.pose import Pose
 from realtime.outputs.back_overlay import BackHold
 from realtime.outputs.digest import digest
 from realtime.outputs.end_screen import HIP_BAND_BEHIND, draw_end_screen
@@ -34,6 +36,23 @@ CADENCE_GAUGE = GaugeSpec("Cadence", "steps/min", 120.0, 200.0, 160.0, 200.0)
 #: Degrees of the thigh behind vertical at toe-off, worded as the report words it ("12° behind");
 #: the band is the end screen's (`HIP_BAND_BEHIND`).
 HIP_GAUGE = GaugeSpec("Hip extension", "° behind", -10.0, 35.0, *HIP_BAND_BEHIND, signed=False)
+
+#: A camera roll estimate at least this confident has been taken out of the pose (the
+#: analysis's `RollTracker.min_confidence`, realtime/analysis/camera_roll.py).
+ROLL_MIN_CONFIDENCE = 0.3
+
+
+def pose_on_image(result: FrameResult) -> Pose | None:
+    """The frame's smoothed pose where it lies on the camera image. The analysis levels the pose
+    (it undoes the camera's roll, so that angles are measured from true vertical) but the picture
+    is shown as the camera took it: the roll is put back for drawing, else a 2° roll moves the
+    feet of a 1280-pixel-tall picture by 20 pixels off the body."""
+    pose, roll = result.pose, result.analysis.scene.roll
+    if pose is None or roll is None or roll.confidence < ROLL_MIN_CONFIDENCE:
+        return pose
+    h, w = result.frame.image.shape[:2]
+    return pose.with_xy(rotate_points(pose.xy, -roll.roll_deg, (w / 2.0, h / 2.0)))
+
 
 #: Set-up checks shown before running, and the warnings that fail each.
 CHECKS = (
@@ -198,7 +217,9 @@ class ScreenOutput:
         """Draw the frame; False when the user asked to quit."""
         self._update_fps(result.frame.captured_at)
         t = result.frame.t
-        self.replay_buffer.push(t, result.frame.image, result.pose, result.posture.trunk_lean_deg)
+        # the model's own landmarks on this very frame: in the picture's pixels and without the
+        # smoothing's lag, which slow motion would show as a skeleton trailing the legs
+        self.replay_buffer.push(t, result.frame.image, result.raw, result.posture.trunk_lean_deg)
         gauges = self.readings.update(result)
         if result.cue is not None and result.cue.spoken and self.readings.last_stride is not None:
             self.replay.start(t, self.replay_buffer.clip(*self.readings.last_stride), praise=result.cue.id == self.praise_id)
@@ -222,7 +243,7 @@ class ScreenOutput:
         muted = bool(self.player and self.player.muted)
         return View(
             image_bgr=result.frame.image,
-            pose=result.pose,
+            pose=pose_on_image(result),
             trunk_lean_deg=self.readings.last_lean,
             banner_text=result.banner.text if result.banner else None,
             status_text=what_we_see(result),

@@ -16,7 +16,7 @@ import pytest
 from realtime.analysis.rib_cage import RibCageSample, measure_rib_cage
 from realtime.outputs import back_overlay as bo
 from realtime.outputs import overlay as overlay_module
-from realtime.outputs.overlay import View, place_image
+from realtime.outputs.overlay import Overlay, View
 from realtime.outputs.widgets import BACKDROP, GOOD, MUTED, WARN
 from tests.test_rib_cage import Back, Scene, render
 
@@ -55,7 +55,7 @@ def frame_view(scene: Scene, back: RibCageSample | None, arched: bool = False, t
 def to_canvas(screen, scene: Scene):
     """The image → canvas mapping the overlay uses for this scene (no gauge panel)."""
     h, w = scene.mask.shape
-    return place_image((w, h), screen.surface.get_rect())[0].to_canvas
+    return Overlay().layout(screen.surface.get_size(), (w, h), gauges=False)[0].to_canvas
 
 
 def along(segment: np.ndarray, n: int = 12) -> np.ndarray:

@@ -43,9 +43,11 @@ def test_banner_drawn_only_when_there_is_a_cue(canvas):
 
 
 def test_trunk_line_colour_follows_the_lean(canvas):
-    # the portrait image goes to the right (the band on its left is for the replay): figure's
-    # hips are at image (500, 600): canvas x = 875 + 500 * 405/720
-    body = pygame.Rect(998, 200, 160, 160)
+    # the portrait image goes to the right (the band on its left is for the replay); the
+    # figure's trunk runs up from its hips at image (500, 600)
+    fit, _ = Overlay().layout((1280, 720), (720, 1280), gauges=False)
+    hx, hy = fit.to_canvas(np.array([500.0, 600.0]))
+    body = pygame.Rect(int(hx) - 80, int(hy) - 130, 160, 140)
     Overlay().annotate(canvas, view(figure(6, "left"), 6.0, ok=True))
     assert colour_fraction(canvas, body, GOOD) > 0.005 and colour_fraction(canvas, body, WARN) == 0
     Overlay().annotate(canvas, view(figure(-6, "left"), -6.0, ok=False))

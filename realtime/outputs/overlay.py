@@ -128,7 +128,7 @@ class Overlay:
         cw, ch = canvas.get_size()
         panel_w = int(cw * PANEL_SHARE) if view.gauges else 0
         h, w = view.image_bgr.shape[:2]
-        fit, side = place_image((w, h), pygame.Rect(0, 0, cw - panel_w, ch))
+        fit, side = self.layout((cw, ch), (w, h), bool(view.gauges))
         self._camera.blit(canvas, pygame.Rect(fit.offset, fit.size), view.image_bgr)
         if view.pose is None:
             self._prompt(canvas, "Step into view", pygame.Rect(fit.offset, fit.size) if side else pygame.Rect(0, 0, cw - panel_w, ch))
@@ -144,6 +144,15 @@ class Overlay:
         if view.banner_text:
             self._banner(canvas, view.banner_text, CALM if view.banner_calm else BANNER)
         return canvas
+
+    def layout(self, canvas_size: tuple[int, int], image_size: tuple[int, int],
+               gauges: bool) -> tuple[Fit, pygame.Rect | None]:
+        """Where the camera image goes (and the free band beside it, if any): left of the gauge
+        panel, above the status line (the picture's feet are what the set-up checks and the
+        runner look at first)."""
+        cw, ch = canvas_size
+        panel_w = int(cw * PANEL_SHARE) if gauges else 0
+        return place_image(image_size, pygame.Rect(0, 0, cw - panel_w, ch - self.status_height(ch)))
 
     def status_height(self, ch: int) -> int:
         """The status strip's height for a canvas `ch` pixels high (its text at reading size)."""

@@ -120,6 +120,8 @@ def test_no_calibration_countdown_under_a_cue_banner_and_no_keys_in_the_kiosk():
                                                cadence_spm=168.0, setup=[]))
     running = replace(running, analysis=replace(running.analysis, posture=replace(running.analysis.posture, facing="left")))
     assert what_we_see(running).startswith("Calibrating — 9 s")
+    waiting = replace(running, analysis=replace(running.analysis, calibration_left_s=0.0))
+    assert what_we_see(waiting).startswith("Calibrating — keep a steady pace")  # never "0 s" for ever
     cue = Cue(t=0.0, id="ribs_down", text="Ribs down, lean forward", voice="ribs_down.wav")
     assert "Calibrating" not in what_we_see(replace(running, banner=cue))
     assert KEY_HINTS in status_detail(running, 30.0, False) and "quit" not in status_detail(running, 30.0, False, keys=False)

@@ -101,6 +101,8 @@ def what_we_see(result: FrameResult) -> str:
         return "Start running — coaching begins when you run"
     cadence = f"  ·  {a.cadence_spm:.0f} steps/min" if a.cadence_spm else ""
     if a.calibration_left_s is not None and result.banner is None:
+        if a.calibration_left_s < 0.5:  # the time is in, the strides not yet steady enough to learn from
+            return f"Calibrating — keep a steady pace{cadence}"
         return f"Calibrating — {a.calibration_left_s:.0f} s{cadence}"
     return f"Running{cadence}"
 

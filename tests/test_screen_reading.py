@@ -125,3 +125,20 @@ def test_no_calibration_countdown_under_a_cue_banner_and_no_keys_in_the_kiosk():
     cue = Cue(t=0.0, id="ribs_down", text="Ribs down, lean forward", voice="ribs_down.wav")
     assert "Calibrating" not in what_we_see(replace(running, banner=cue))
     assert KEY_HINTS in status_detail(running, 30.0, False) and "quit" not in status_detail(running, 30.0, False, keys=False)
+
+
+def test_the_last_cue_stays_in_the_portrait_band_after_its_banner(fonts):
+    """The band beside a portrait picture keeps the coach's last line, at reading size."""
+    from realtime.outputs.widgets import PANEL, WARN
+
+    canvas = pygame.Surface((1280, 720))
+    view = View(image_bgr=np.zeros((1280, 720, 3), np.uint8), pose=None, trunk_lean_deg=None, banner_text=None,
+                status_text="Running", last_cue=("0:13  Ribs down, lean forward", False))
+    overlay = Overlay()
+    overlay.annotate(canvas, view)
+    if SHOTS:
+        pygame.image.save(canvas, os.path.join(SHOTS, "last_cue_band.png"))
+    fit, side = overlay.layout((1280, 720), (720, 1280), gauges=False)
+    band = pygame.surfarray.array3d(canvas)[side.x:side.right, side.y:side.bottom]
+    warn_rows = np.flatnonzero(np.all(band == WARN, axis=-1).any(axis=0))
+    assert np.all(band == PANEL, axis=-1).any() and warn_rows.size >= 30  # its card and its words, big

@@ -16,7 +16,7 @@ from realtime.analysis.camera_roll import rotate_points
 from realtime.core.pose import Pose
 from realtime.outputs.back_overlay import BackHold
 from realtime.outputs.digest import digest
-from realtime.outputs.end_screen import HIP_BAND_BEHIND, draw_end_screen
+from realtime.outputs.end_screen import HIP_BAND_BEHIND, clock, draw_end_screen
 from realtime.outputs.overlay import View
 from realtime.outputs.recorder import VideoRecorder
 from realtime.outputs.replay import InstantReplay, ReplayBuffer
@@ -214,11 +214,16 @@ class ScreenOutput:
         self._fps = 0.0
         self._shown_any = False
         self.back = BackHold()
+        self._t0: float | None = None
+        self.last_cue: tuple[str, bool] | None = None
 
     def handle(self, result: FrameResult) -> bool:
         """Draw the frame; False when the user asked to quit."""
         self._update_fps(result.frame.captured_at)
         t = result.frame.t
+        self._t0 = t if self._t0 is None else self._t0
+        if result.cue is not None and result.cue.spoken:
+            self.last_cue = (f"{clock(t - self._t0)}  {result.cue.text}", result.cue.id == self.praise_id)
         # the model's own landmarks on this very frame: in the picture's pixels and without the
         # smoothing's lag, which slow motion would show as a skeleton trailing the legs
         self.replay_buffer.push(t, result.frame.image, result.raw, result.posture.trunk_lean_deg)
@@ -251,6 +256,7 @@ class ScreenOutput:
             status_text=what_we_see(result),
             status_detail=status_detail(result, self._fps, muted, self.keys),
             banner_calm=result.banner is not None and result.banner.id == self.praise_id,
+            last_cue=self.last_cue,
             gauges=gauges,
             replay=self.replay.frame_at(result.frame.t),
             checklist=checklist(result),

@@ -29,6 +29,7 @@ from realtime.outputs.widgets import (
     GOOD,
     INK,
     MUTED,
+    PANEL,
     SKELETON,
     WARN,
     GaugeSpec,
@@ -80,6 +81,9 @@ class View:
     status_detail: str = ""
     #: The banner is praise: drawn in its calm colour, not the fault's amber.
     banner_calm: bool = False
+    #: The last line the coach said ("0:13  Ribs down, lean forward"), and whether it was
+    #: praise: kept in the side band (when there is one) after its banner has gone.
+    last_cue: tuple[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ class Overlay:
             self._replay(canvas, view.replay, self.replay_box(canvas, view.replay, fit, side))
         if view.checklist is not None:
             self._checklist(canvas, view.checklist, side, cw - panel_w)
+        elif side is not None and view.replay is None and view.last_cue is not None:
+            self._last_cue(canvas, side, *view.last_cue)
         self._status(canvas, view.status_text, view.status_detail)
         if view.banner_text:
             self._banner(canvas, view.banner_text, CALM if view.banner_calm else BANNER)
@@ -227,6 +233,23 @@ class Overlay:
         pygame.draw.rect(canvas, CALM if frame.praise else BANNER, back, border_radius=6)
         canvas.blit(tag, tag.get_rect(center=back.center))
 
+    def _last_cue(self, canvas: pygame.Surface, side: pygame.Rect, text: str, praise: bool) -> None:
+        """The coach's last line in the side band, at reading size, wrapped to the band."""
+        ch = canvas.get_height()
+        pad = ch // 30
+        card = pygame.Rect(side.x + pad, ch // 6 + pad, side.width - 2 * pad, 0)
+        head = self.font(readable_font_px(ch, 0.025)).render("Last cue", True, MUTED)
+        lines = wrap(text, self.font(readable_font_px(ch)), card.width - 2 * pad)
+        body = [self.font(readable_font_px(ch)).render(line, True, CALM if praise else WARN) for line in lines]
+        card.height = 2 * pad + head.get_height() + sum(b.get_height() for b in body) + pad // 2
+        pygame.draw.rect(canvas, PANEL, card, border_radius=12)
+        y = card.y + pad
+        canvas.blit(head, (card.x + pad, y))
+        y += head.get_height() + pad // 2
+        for label in body:
+            canvas.blit(label, (card.x + pad, y))
+            y += label.get_height()
+
     def _checklist(self, canvas: pygame.Surface, items, side: pygame.Rect | None, area_w: int) -> None:
         ch = canvas.get_height()
         if side is not None:
@@ -237,7 +260,19 @@ class Overlay:
         draw_checklist(canvas, rect, title, items, self.font)
 
     def _prompt(self, canvas: pygame.Surface, text: str, area: pygame.Rect) -> None:
-        label = self.font(canvas.get_height() // 8).render(text, True, INK)
+        """`text` big in the middle of `area`, on two lines when one would not fit its width."""
+        px = canvas.get_height() // 8
+        lines = wrap(text, self.font(px), int(area.width * 0.85))
+        widest = max(self.font(px).size(line)[0] for line in lines)
+        if widest > area.width * 0.85:  # a single word wider than the area
+            px = int(px * area.width * 0.85 / widest)
+        rendered = [self.font(px).render(line, True, INK) for line in lines]
+        label = pygame.Surface((max(r.get_width() for r in rendered), sum(r.get_height() for r in rendered)),
+                               pygame.SRCALPHA)
+        y = 0
+        for r in rendered:
+            label.blit(r, ((label.get_width() - r.get_width()) // 2, y))
+            y += r.get_height()
         box = label.get_rect(center=area.center)
         backing = box.inflate(box.height, box.height // 2)
         canvas.blit(self._shades.get(backing.size, (*BACKDROP, 210)), backing)
@@ -276,6 +311,18 @@ class Overlay:
                 spot = small.get_rect(bottomright=(cw - margin, strip.y - 4))
                 canvas.blit(self._shades.get(spot.inflate(8, 4).size, (*BACKDROP, 200)), spot.inflate(8, 4))
             canvas.blit(small, spot)
+
+
+def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
+    """`text` cut into lines at spaces so that each fits `width` pixels (a word longer than
+    that stays whole on its own line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.size(f"{lines[-1]} {word}")[0] <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def place_image(image_size: tuple[int, int], area: pygame.Rect) -> tuple[Fit, pygame.Rect | None]:

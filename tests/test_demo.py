@@ -24,6 +24,7 @@ from realtime.apps.demo import (
     demo_spec,
 )
 from realtime.outputs.overlay import BANNER
+from realtime.outputs.widgets import CALM
 from realtime.pipeline.loop import Coach
 from realtime.sources.demo_scene import SHIRT
 from tests.cli import run_cli, user_lines
@@ -163,11 +164,12 @@ def test_demo_screenshots_show_the_figure_and_the_banner(demo_run):
         assert colour_share(read_rgb(path), SHIRT) > 0.0015, f"no figure in {path.name}"
     cues = json.loads((out / "summary.json").read_text())["cues"]
     banner_s = CueEngine(load_rules()).banner_s
-    during = [p for t, p in shots.items() if any(c["t"] <= t < c["t"] + banner_s - 0.2 for c in cues)]
+    during = [(p, c) for t, p in shots.items() for c in cues if c["t"] <= t < c["t"] + banner_s - 0.2]
     assert during, (list(shots), cues)
-    for path in during:
+    for path, cue in during:
         rgb = read_rgb(path)
-        assert colour_share(rgb[: rgb.shape[0] // 12], BANNER) > 0.5, f"no banner in {path.name}"
+        colour = CALM if cue["id"] == "praise" else BANNER  # praise in its own calm colour
+        assert colour_share(rgb[: rgb.shape[0] // 12], colour) > 0.5, f"no banner in {path.name}"
     first = read_rgb(next(iter(shots.values())))
     assert colour_share(first[: first.shape[0] // 12], BANNER) < 0.05
 

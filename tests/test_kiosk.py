@@ -135,3 +135,20 @@ def test_running_time_of_a_15_fps_camera(screen):
                   None, TIMES)
     (session,) = kiosk.run()
     assert 15.0 <= session.running_s <= session.duration_s <= 20.0
+
+
+def test_the_end_of_a_video_file_ends_the_session_on_its_end_screen(clips_dir, screen):
+    """A video file that ends is the end of the session (not a lost camera): its end screen
+    shows, and the kiosk stops instead of playing the file again."""
+    from dataclasses import replace
+
+    from realtime.outputs.widgets import PANEL
+    from realtime.sources.capture import open_source
+
+    with PoseEstimator() as estimator:
+        kiosk = Kiosk(lambda: open_source(str(clips_dir / "treadmill_side_left.mp4")), estimator, make_coach,
+                      screen, None, replace(TIMES, end_screen_s=0.2))
+        sessions = kiosk.run(duration_s=60.0)
+    assert len(sessions) == 1 and sessions[0].measured
+    pixels = pygame.surfarray.array3d(screen.surface)
+    assert np.mean(np.all(pixels == PANEL, axis=-1)) > 0.1  # the end screen's tiles and charts

@@ -23,9 +23,9 @@ def colour_fraction(surface: pygame.Surface, rect: pygame.Rect, colour) -> float
     return float(np.mean(np.all(pixels == colour, axis=-1)))
 
 
-def view(pose=None, lean=None, banner=None) -> View:
+def view(pose=None, lean=None, banner=None, ok=None) -> View:
     image = np.full((1280, 720, 3), 90, np.uint8)
-    return View(image_bgr=image, pose=pose, trunk_lean_deg=lean, banner_text=banner, status_text="status")
+    return View(image_bgr=image, pose=pose, trunk_lean_deg=lean, banner_text=banner, status_text="status", trunk_ok=ok)
 
 
 def test_fit_keeps_aspect_and_centres():
@@ -43,16 +43,21 @@ def test_banner_drawn_only_when_there_is_a_cue(canvas):
 
 
 def test_trunk_line_colour_follows_the_lean(canvas):
-    # figure's hips are at image (500, 600): canvas x = 437 + 500 * 405/720
-    body = pygame.Rect(560, 200, 160, 160)
-    Overlay().annotate(canvas, view(figure(6, "left"), 6.0))
+    # the portrait image goes to the right (the band on its left is for the replay); the
+    # figure's trunk runs up from its hips at image (500, 600)
+    fit, _ = Overlay().layout((1280, 720), (720, 1280), gauges=False)
+    hx, hy = fit.to_canvas(np.array([500.0, 600.0]))
+    body = pygame.Rect(int(hx) - 80, int(hy) - 130, 160, 140)
+    Overlay().annotate(canvas, view(figure(6, "left"), 6.0, ok=True))
     assert colour_fraction(canvas, body, GOOD) > 0.005 and colour_fraction(canvas, body, WARN) == 0
-    Overlay().annotate(canvas, view(figure(-6, "left"), -6.0))
+    Overlay().annotate(canvas, view(figure(-6, "left"), -6.0, ok=False))
     assert colour_fraction(canvas, body, WARN) > 0.005 and colour_fraction(canvas, body, GOOD) == 0
+    Overlay().annotate(canvas, view(figure(6, "left"), 6.0))  # no stride judged yet: neutral
+    assert colour_fraction(canvas, body, WARN) == 0 and colour_fraction(canvas, body, GOOD) == 0
 
 
 def test_no_pose_asks_the_runner_to_step_into_view(canvas):
-    centre = pygame.Rect(440, 300, 400, 120)
+    centre = pygame.Rect(880, 300, 400, 120)  # the portrait image, right of its band
     Overlay().annotate(canvas, view())
     blank = pygame.Surface((1280, 720))
     Overlay().annotate(blank, view(figure(5, "left"), None))

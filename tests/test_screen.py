@@ -18,8 +18,9 @@ from tests.cli import run_cli
 W, H = 1280, 720
 BANNER_BOX = (0, 0, W, 100)
 PANEL_BOX = (int(W * (1 - PANEL_SHARE)), 130, W, 660)
-IMAGE_BOX = (265, 120, 670, 680)  # the portrait treadmill clip, fitted in the image area
-REPLAY_BOX = (10, 470, 200, 680)  # the instant replay, bottom left
+IMAGE_BOX = (540, 120, 930, 660)  # the portrait treadmill clip, right of its band in the image area
+REPLAY_BOX = (40, 170, 480, 640)  # the instant replay, big in the band left of the portrait image
+REPLAY_TAG = (40, 125, 480, 165)  # its "Replay" tag
 
 
 def share(image: np.ndarray, box, colour, tol: int = 0) -> float:
@@ -60,14 +61,15 @@ def test_running_frames_show_skeleton_trunk_line_angle_and_gauges(arched_run):
 def test_banner_and_replay_after_the_cue_and_none_before(arched_run):
     screens, cue_t = arched_run
     by_t = screens_by_time(screens)
-    before = [load(p) for t, p in by_t.items() if t < 12.0]
+    before = [load(p) for t, p in by_t.items() if 4.0 <= t < 12.0]  # running (no set-up checklist)
     after = load(by_t[float(int(cue_t) + 1)])  # within the 4 s the banner shows
     assert all(share(img, BANNER_BOX, BANNER) == 0.0 for img in before)
     assert all(share(img, REPLAY_BOX, INK) < 0.01 for img in before)
     assert share(after, BANNER_BOX, BANNER) > 0.5
     assert share(after, IMAGE_BOX, WARN) > 0.001  # the trunk line turns amber
     assert share(after, REPLAY_BOX, INK) > 0.01  # the replay inset's frame
-    assert share(after, (10, 440, 200, 490), BANNER) > 0.02  # its "Replay" tag
+    assert share(after, REPLAY_TAG, BANNER) > 0.02  # its "Replay" tag
+    assert all(share(img, REPLAY_TAG, BANNER) == 0.0 for img in before)
 
 
 def test_end_of_session_screen(arched_run):

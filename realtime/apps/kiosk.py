@@ -37,7 +37,7 @@ from realtime.pipeline.loop import (
     run_estimated,
 )
 from realtime.record.session import SessionRecord
-from realtime.sources.capture import Frame, FrameSource
+from realtime.sources.capture import FileSource, Frame, FrameSource, PacedFileSource
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,20 @@ class KioskTimes:
     end_screen_s: float = 10.0  # the end-of-session screen stays this long
     reconnect_s: float = 2.0  # first wait between attempts to reopen the camera ...
     reconnect_max_s: float = 30.0  # ... doubling up to this (a camera gone for hours is not hammered)
+
+
+#: The kiosk's calibration (s of steady running before the runner's own baseline is learned).
+#: A gym runner's session is often a few minutes, and 20 s (the home default) is a long wait
+#: before the baseline-relative cues can speak. 10 s still holds about 13 strides of the near
+#: leg at 160 steps/min (80 strides/min each leg), well over the calibration's 7, and the
+#: absolute rules (e.g. ribs_down's trunk more upright than +1.5°) speak from the first stride.
+KIOSK_CALIBRATION_S = 10.0
+
+
+def is_video_file(source: FrameSource) -> bool:
+    """True for a video file (played as fast as it decodes or at its own speed): when it ends,
+    no more frames will come."""
+    return isinstance(source, (FileSource, PacedFileSource))
 
 
 def draw_attract(canvas: pygame.Surface, image_bgr: np.ndarray | None, font, note: str = "") -> pygame.Surface:
@@ -120,6 +134,7 @@ class Kiosk:
         self._ended_at: float | None = None
         self._quit = False
         self._fps = 30.0  # the connected camera's
+        self._file = False  # the source is a video file (its end is the end of the session)
         self._started = time.monotonic()
 
     def run(self, duration_s: float | None = None) -> list[SessionDigest]:
@@ -134,6 +149,9 @@ class Kiosk:
                 with source:
                     self._serve(source, duration_s)
                 self._clock_offset = self._now + 1.0 / max(source.fps, 1.0)
+                if is_video_file(source):  # the end of a video is the end of its session, not a lost camera
+                    self._hold_end_screen(duration_s)
+                    break
         except KeyboardInterrupt:
             log.info("kiosk stopped (Ctrl-C)")
         return self.sessions
@@ -168,6 +186,7 @@ class Kiosk:
         """Watch the camera: idle (attract or end screen) until a person has been in view
         for `start_after_s`, then one session through the session loop, and so on."""
         self._fps = source.fps
+        self._file = is_video_file(source)
         try:
             with EstimateAhead(source, partial(estimate_frame, self.estimator)) as ahead:  # the model one frame ahead
                 frames = self._on_kiosk_clock(ahead)
@@ -196,7 +215,7 @@ class Kiosk:
         h, w = first.frame.image.shape[:2]
         coach = self.make_coach((w, h))
         record = SessionRecord(source="kiosk", fps=self._fps)  # running time comes from the frames' times
-        shown = ScreenOutput(self.screen, self.player, rules=coach.engine.rules)
+        shown = ScreenOutput(self.screen, self.player, rules=coach.engine.rules, keys=False)
         outputs: list[Output] = [Watch(self._runner_gone)]
         if self.player is not None:
             outputs.append(VoiceOutput(self.player))
@@ -207,7 +226,8 @@ class Kiosk:
         try:
             run_estimated(frames, Pipeline(self.estimator, coach), record, outputs, left, newer_waiting=newer_waiting)
             why = ("runner left" if self._runner_has_left() else "kiosk stopped" if self._quit
-                   else "time up" if duration_s is not None and self._now >= duration_s else "camera lost")
+                   else "time up" if duration_s is not None and self._now >= duration_s
+                   else "video ended" if self._file else "camera lost")
         finally:
             self._end_session(record, shown, why)
 
@@ -231,15 +251,25 @@ class Kiosk:
             self._seen_since = None
 
     def _end_session(self, record: SessionRecord, shown: ScreenOutput, why: str) -> None:
+        """Sum the session up and show its end screen at once (the next frames keep it up
+        for `end_screen_s`; a camera lost or a video ended shows it all the same)."""
         if not record.rows:
             return
-        d = digest(record, shown.lean_band)
+        d = digest(record, shown.lean_band, shown.praise_id)
         self.sessions.append(d)
         self._ended_at = self._now
+        draw_end_screen(self.screen.surface, d, self.screen.overlay.font)
+        self.screen.flip()
         log.info(
             "kiosk: session %d ended at %.1f s (%s): %.0f s running, %d cue(s)",
             len(self.sessions), self._now, why, d.running_s, len(d.cues),
         )
+
+    def _hold_end_screen(self, duration_s: float | None) -> None:
+        """Keep the last session's end screen up for `end_screen_s` of wall time (a video file
+        has no more frames to pace it), answering the window."""
+        if self._ended_at is not None and self.sessions:
+            self._wait(self.times.end_screen_s, duration_s)
 
     def _idle(self, frame: Frame) -> None:
         showing_end = self._ended_at is not None and self._now - self._ended_at < self.times.end_screen_s
@@ -269,14 +299,17 @@ def command_kiosk(args) -> int:
     rules = load_rules(rules_override(args.rules))
 
     def make_coach(size: tuple[int, int]) -> Coach:
-        return build_coach(rules, size, args)
+        return build_coach(rules, size, args, calibration_s=min(args.calibration_s, KIOSK_CALIBRATION_S))
 
-    player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
-    player.open()
     screen = Screen()
     screen.open()
+    pygame.mouse.set_visible(False)  # a gym screen: no pointer over the text
     if not args.headless:
         screen.toggle_fullscreen()
+    draw_attract(screen.surface, None, screen.overlay.font, "Starting…")  # at once, before the model loads
+    screen.flip()
+    player = VoicePlayer(voice_dir(), volume=args.volume, muted=args.mute)
+    player.open()
     try:
         with PoseEstimator(estimator_config(args)) as estimator:
             kiosk = Kiosk(lambda: open_source(args.source, realtime=args.realtime), estimator, make_coach, screen, player)

@@ -1,4 +1,8 @@
-"""What a session comes to, for the end-of-session screen (pure, from the record)."""
+"""What a session comes to, for the end-of-session screen (pure, from the record).
+
+Every number is summary.json's (`SessionRecord.summary()`), so the screen, the report and the
+history never disagree; the running time is `running_seconds` of the frames' own time stamps.
+"""
 
 from __future__ import annotations
 
@@ -13,41 +17,55 @@ SPARK_POINTS = 300
 
 @dataclass(frozen=True)
 class SessionDigest:
-    """The few numbers and series the end-of-session screen shows."""
+    """The few numbers and series the end-of-session screen shows.
+
+    `measured`: the session held enough running for running metrics (summary.json's
+    `running`); without it the share, cadence and hip extension are None and nothing is
+    praised. `cues`: (t from the session's start, text, praise?) each. `hip_extension`:
+    thigh extension per near-leg stride (°, negative behind vertical, as in strides.csv).
+    """
 
     duration_s: float
     running_s: float
+    measured: bool
     good_form_share: float | None
-    cues: tuple[tuple[float, str], ...]
+    cues: tuple[tuple[float, str, bool], ...]
     lean_series: tuple[float, ...]
-    cue_marks: tuple[float, ...]
+    cue_marks: tuple[tuple[float, bool], ...]
     hip_extension: tuple[float, ...]
+    hip_extension_median: float | None
     cadence_spm: float | None
     lean_median: float | None
     lean_band: tuple[float, float]
 
 
-def digest(record: SessionRecord, lean_band: tuple[float, float]) -> SessionDigest:
-    """Sum a session up: time in good form is the share of running strides in `lean_band`
-    (the good band of trunk lean at midstance the cue rules hold runners to, °)."""
+def digest(record: SessionRecord, lean_band: tuple[float, float], praise_id: str = "praise") -> SessionDigest:
+    """Sum a session up from its summary.json. Time in good form is the share of running
+    near-leg strides whose trunk lean at midstance is in `lean_band` (the good band the cue
+    rules hold runners to, °); cues with id `praise_id` are praise."""
+    summary = record.summary()
     rows = record.rows
-    duration = rows[-1].t - rows[0].t if rows else 0.0
-    running_s = running_seconds(rows)
+    measured = bool(summary["running"])
     near = [s for s in record.strides if s.near and s.trunk_lean_midstance_deg is not None]
     good = [lean_band[0] <= s.trunk_lean_midstance_deg <= lean_band[1] for s in near]
     leans = [r.trunk_lean_deg for r in rows if r.trunk_lean_deg is not None]
     t0 = rows[0].t if rows else 0.0
-    summary = record.running_summary()
+    span = rows[-1].t - t0 if rows else 0.0
+    hip = summary.get("hip_extension_deg") or {}
+    lean = summary.get("trunk_lean_deg") or {}
+    cues = tuple((c.t - t0, c.text, c.id == praise_id) for c in record.cues)
     return SessionDigest(
-        duration_s=duration,
-        running_s=running_s,
-        good_form_share=float(np.mean(good)) if good else None,
-        cues=tuple((c.t, c.text) for c in record.cues),
+        duration_s=float(summary["duration_s"]),
+        running_s=running_seconds(rows),
+        measured=measured,
+        good_form_share=float(np.mean(good)) if measured and good else None,
+        cues=cues,
         lean_series=tuple(downsample(leans, SPARK_POINTS)),
-        cue_marks=tuple((c.t - t0) / duration for c in record.cues if duration > 0),
-        hip_extension=tuple(s.thigh_extension_deg for s in near if s.thigh_extension_deg is not None),
+        cue_marks=tuple((t / span, praise) for t, _, praise in cues if span > 0),
+        hip_extension=tuple(s.thigh_extension_deg for s in near if s.thigh_extension_deg is not None) if measured else (),
+        hip_extension_median=hip.get("median") if measured else None,
         cadence_spm=summary["cadence_spm"],
-        lean_median=float(np.median(leans)) if leans else None,
+        lean_median=lean.get("median"),
         lean_band=lean_band,
     )
 

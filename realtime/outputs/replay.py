@@ -16,14 +16,45 @@ import numpy as np
 from realtime.core.pose import Pose
 
 
+#: Room left around the runner's landmarks in the replay's crop, in body heights (the
+#: landmarks' box): the top of the head is above the eyes, and the shoes beyond the heel and
+#: toe landmarks, by less than a tenth of the body; the rest keeps the runner off the edges.
+CROP_MARGIN = 0.12
+#: Landmarks below this visibility are not used to place the crop.
+CROP_MIN_VISIBILITY = 0.3
+
+
 @dataclass(frozen=True)
 class ReplayFrame:
-    """One kept frame: a small BGR image `(h, w, 3)`, the pose scaled to it (or None)."""
+    """One kept frame: a small BGR image `(h, w, 3)`, the pose scaled to it (or None).
+
+    `crop`: (x0, y0, x1, y1) of the image that shows the runner, the same for every frame of a
+    replayed clip (None: the whole image); `praise`: the clip replays a praised stride.
+    """
 
     t: float
     image_bgr: np.ndarray
     pose: Pose | None
     trunk_lean_deg: float | None
+    crop: tuple[int, int, int, int] | None = None
+    praise: bool = False
+
+
+def runner_crop(poses: list[Pose | None], image_size: tuple[int, int],
+                margin: float = CROP_MARGIN) -> tuple[int, int, int, int] | None:
+    """One box around the runner for a whole clip: the box of every visible landmark of every
+    pose, grown by `margin` body heights on each side, clamped to the image `(w, h)`.
+    None when no pose has a visible landmark."""
+    points = [p.xy[p.visibility > CROP_MIN_VISIBILITY] for p in poses if p is not None]
+    points = [xy for xy in points if len(xy)]
+    if not points:
+        return None
+    xy = np.concatenate(points)
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    grow = margin * max(float(y1 - y0), 1.0)
+    w, h = image_size
+    box = (int(max(0, x0 - grow)), int(max(0, y0 - grow)), int(min(w, x1 + grow + 1)), int(min(h, y1 + grow + 1)))
+    return box if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 else None
 
 
 class ReplayBuffer:
@@ -96,10 +127,12 @@ class InstantReplay:
         self._clip: list[ReplayFrame] = []
         self._start = 0.0
 
-    def start(self, now: float, clip: list[ReplayFrame]) -> None:
-        """Begin playing `clip` at time `now` (ignored when it is too short)."""
+    def start(self, now: float, clip: list[ReplayFrame], praise: bool = False) -> None:
+        """Begin playing `clip` at time `now` (ignored when it is too short), cropped around the
+        runner (`runner_crop`, one box for the whole clip so the picture holds still)."""
         if len(clip) >= 3:
-            self._clip, self._start = clip, now
+            crop = runner_crop([f.pose for f in clip], clip[0].image_bgr.shape[1::-1])
+            self._clip, self._start = [replace(f, crop=crop, praise=praise) for f in clip], now
 
     @property
     def length_s(self) -> float:

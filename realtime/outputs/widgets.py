@@ -24,6 +24,33 @@ WARN = (255, 176, 59)
 BANNER = (255, 176, 59)
 BANNER_INK = (20, 20, 24)
 SKELETON = (200, 214, 229)
+#: Praise: a calm blue, never the fault's amber (nor the green of "in the band").
+CALM = (120, 178, 255)
+
+#: Text read from the treadmill: a character (cap) height of about 22 arcminutes is legible at a
+#: glance (the upper end of the 20–22' usually asked of displays, e.g. ANSI/HFES 100); at 2 m that
+#: is 2000 mm × tan(22') ≈ 12.8 mm, and a 24" 16:9 1080p panel has 531 mm / 1920 = 0.277 mm
+#: pixels, so ≈ 46 px of cap height on a 1080-pixel-high screen: 0.042 of the screen's height.
+#: Text the runner must read uses at least this share of the window's height.
+READ_CAP_SHARE = 0.042
+#: Cap height of pygame's default font (freesansbold) per pixel of font size (measured:
+#: "H" at size 40, 80, 100 → 20, 40, 50 px).
+CAP_PER_FONT_PX = 0.5
+
+
+def readable_font_px(canvas_height: int, share: float = READ_CAP_SHARE) -> int:
+    """The font size whose capitals are `share` of `canvas_height` tall (at least 8)."""
+    return max(8, math.ceil(canvas_height * share / CAP_PER_FONT_PX))
+
+
+def behind_text(thigh_extension_deg: float | None) -> str:
+    """Hip extension as the report words it: "12° behind" (the thigh behind vertical at
+    toe-off; `thigh_extension_deg` is negative behind), "3° in front" when it never got
+    behind, "–" when not measured."""
+    if thigh_extension_deg is None or not math.isfinite(thigh_extension_deg):
+        return "–"
+    behind = -thigh_extension_deg
+    return f"{behind:.0f}° behind" if round(behind) >= 0 else f"{-behind:.0f}° in front"
 
 FontFn = Callable[[int], pygame.font.Font]
 
@@ -39,6 +66,15 @@ class GaugeSpec:
     band_lo: float
     band_hi: float
     decimals: int = 0
+    #: Write a + on positive values (default: when the scale goes below zero).
+    signed: bool | None = None
+
+    def text(self, value: float | None) -> str:
+        """The value as the gauge writes it ("–" when there is none)."""
+        if value is None:
+            return "–"
+        signed = self.signed if self.signed is not None else self.lo < 0
+        return (f"{value:+.{self.decimals}f}" if signed else f"{value:.{self.decimals}f}").replace("-", "\u2212")
 
     def fraction(self, value: float) -> float:
         """Where `value` sits on the scale, 0..1 (clipped)."""
@@ -57,10 +93,10 @@ def draw_gauge(canvas: pygame.Surface, rect: pygame.Rect, spec: GaugeSpec, value
     canvas.blit(label, (rect.x + pad, rect.y + pad))
     ok = value is not None and spec.in_band(value)
     colour = GOOD if ok else (WARN if value is not None else MUTED)
-    text = "–" if value is None else f"{value:+.{spec.decimals}f}" if spec.lo < 0 else f"{value:.{spec.decimals}f}"
-    big = font(max(24, int(rect.height * 0.42))).render(text, True, colour)
+    big = font(max(24, int(rect.height * 0.42))).render(spec.text(value), True, colour)
     canvas.blit(big, (rect.x + pad, rect.y + pad + label.get_height()))
-    draw_unit(canvas, font, spec.unit, big, (rect.x + pad, rect.y + pad + label.get_height()), colour, rect.height)
+    if value is not None:  # "–" alone: no unit after nothing
+        draw_unit(canvas, font, spec.unit, big, (rect.x + pad, rect.y + pad + label.get_height()), colour, rect.height)
     bar = pygame.Rect(rect.x + pad, rect.bottom - pad - rect.height // 10, rect.width - 2 * pad, max(6, rect.height // 10))
     pygame.draw.rect(canvas, TRACK, bar, border_radius=bar.height // 2)
     x0 = bar.x + spec.fraction(spec.band_lo) * bar.width
@@ -92,11 +128,14 @@ def draw_sparkline(
     band: tuple[float, float] | None = None,
     marks: Sequence[float] = (),
     scale: tuple[FontFn, str] | None = None,
+    calm_marks: Sequence[float] = (),
+    dots: bool = False,
 ) -> None:
-    """A line of `values` across `rect`, the band shaded, vertical marks at fractions 0..1.
+    """A line of `values` across `rect`, the band shaded, vertical marks at fractions 0..1
+    (`marks` in WARN, `calm_marks` — praise — in CALM); `dots` puts a dot on each value.
 
-    With `scale` (a font and a unit), the line's highest and lowest values are written at
-    the left, each at its height, so the line can be read in numbers.
+    The vertical axis always holds the whole band. With `scale` (a font and a unit), the band's
+    edges and the line's highest and lowest values are written at the left, each at its height.
     """
     pygame.draw.rect(canvas, PANEL, rect, border_radius=8)
     data = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
@@ -112,25 +151,39 @@ def draw_sparkline(
         top, bottom = y_of(band[1]), y_of(band[0])
         pygame.draw.rect(canvas, GOOD_BAND, pygame.Rect(rect.x + 4, int(top), rect.width - 8, max(1, int(bottom - top))))
     if scale is not None:  # under the cue marks and the line
-        draw_scale(canvas, rect, data, y_of, *scale)
-    for f in marks:
-        x = rect.x + 4 + f * (rect.width - 8)
-        pygame.draw.line(canvas, WARN, (x, rect.y + 4), (x, rect.bottom - 4), 2)
+        draw_scale(canvas, rect, data, y_of, *scale, band=band)
+    for fractions, colour in ((marks, WARN), (calm_marks, CALM)):
+        for f in fractions:
+            x = rect.x + 4 + f * (rect.width - 8)
+            pygame.draw.line(canvas, colour, (x, rect.y + 4), (x, rect.bottom - 4), 3)
     xs = rect.x + 4 + np.linspace(0, 1, data.size) * (rect.width - 8)
     points = list(zip(xs, [y_of(v) for v in data]))
     pygame.draw.aalines(canvas, INK, False, points)
+    if dots:
+        for p in points:
+            pygame.draw.circle(canvas, INK, p, max(2, rect.height // 60))
 
 
 def draw_scale(canvas: pygame.Surface, rect: pygame.Rect, data: np.ndarray,
-               y_of: Callable[[float], float], font: FontFn, unit: str) -> None:
-    """The highest and lowest value of a sparkline, each with a faint guide across at its
-    height and written at the left: above the top guide, below the bottom one (inside the
-    panel)."""
-    size = max(12, rect.height // 9)
-    for value, above in ((float(data.max()), True), (float(data.min()), False)):
+               y_of: Callable[[float], float], font: FontFn, unit: str,
+               band: tuple[float, float] | None = None) -> None:
+    """The axis of a sparkline written at the left, each value at its height with a faint guide
+    across: the band's edges first, then the line's highest and lowest values where they do
+    not crowd a label already written (above its guide for the top ones, below for the others,
+    inside the panel)."""
+    text_font = font(max(12, rect.height // 9))
+    values: list[tuple[float, bool, str]] = []
+    if band is not None:  # the band's edges as the rules give them (1.5, not 2)
+        values += [(band[1], True, f"{band[1]:g}"), (band[0], False, f"{band[0]:g}")]
+    values += [(float(data.max()), True, f"{data.max():.0f}"), (float(data.min()), False, f"{data.min():.0f}")]
+    placed: list[int] = []
+    for value, above, number in values:
         y = int(y_of(value))
+        if any(abs(y - other) < text_font.get_height() for other in placed):
+            continue
+        placed.append(y)
         pygame.draw.line(canvas, TRACK, (rect.x + 4, y), (rect.right - 4, y), 1)
-        text = font(size).render(f"{value:.0f}{unit}", True, MUTED)
+        text = text_font.render(f"{number}{unit}".replace("-", "\u2212"), True, MUTED)
         top = y - text.get_height() - 1 if above else y + 2
         top = int(np.clip(top, rect.y + 2, rect.bottom - 2 - text.get_height()))
         canvas.blit(text, (rect.x + 8, top))

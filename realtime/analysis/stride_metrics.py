@@ -504,3 +504,13 @@ def session_cadence_spm(strides: Sequence[StrideMetrics], min_strides: int = 7) 
         return None
     kept = durations[np.abs(durations / np.median(durations) - 1.0) <= MAX_CADENCE_DEVIATION]
     return round(120.0 / float(np.mean(kept)), 3)
+
+
+def hip_extension_words(thigh_extension_deg: float | None) -> str:
+    """Hip extension in the words the screen, the end screen and the report all use: "12° behind"
+    (the thigh behind vertical at toe-off; `thigh_extension_deg` is negative behind), "3° in
+    front" when it never got behind, "–" when not measured."""
+    if thigh_extension_deg is None or not math.isfinite(thigh_extension_deg):
+        return "–"
+    behind = -thigh_extension_deg
+    return f"{behind:.0f}° behind" if round(behind) >= 0 else f"{-behind:.0f}° in front"

@@ -17,7 +17,9 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 import pygame
 
+from realtime.analysis.plausibility import plausible_runner
 from realtime.core.errors import SourceError
+from realtime.core.native_stderr import filtered_stderr
 from realtime.models.pose_model import PoseModel
 from realtime.outputs.digest import SessionDigest, digest
 from realtime.outputs.end_screen import draw_end_screen
@@ -191,7 +193,7 @@ class Kiosk:
             with EstimateAhead(source, partial(estimate_frame, self.estimator)) as ahead:  # the model one frame ahead
                 frames = self._on_kiosk_clock(ahead)
                 for estimated in frames:
-                    self._track_presence(estimated.raw is not None)
+                    self._track_presence(plausible_runner(estimated.raw))
                     if self._seen_since is not None and self._now - self._seen_since >= self.times.start_after_s:
                         self._run_session(estimated, chain([estimated], frames), duration_s, ahead.waiting)
                     else:
@@ -233,7 +235,7 @@ class Kiosk:
 
     def _runner_gone(self, result: FrameResult) -> bool:
         """Presence, frame by frame: True once nobody has been seen for `end_after_s`."""
-        self._track_presence(result.raw is not None)
+        self._track_presence(plausible_runner(result.raw))
         return self._runner_has_left()
 
     def _runner_has_left(self) -> bool:
@@ -302,7 +304,8 @@ def command_kiosk(args) -> int:
         return build_coach(rules, size, args, calibration_s=min(args.calibration_s, KIOSK_CALIBRATION_S))
 
     screen = Screen()
-    screen.open()
+    with filtered_stderr():  # SDL's "XDG_RUNTIME_DIR is invalid" on a machine without a desktop
+        screen.open()
     pygame.mouse.set_visible(False)  # a gym screen: no pointer over the text
     if not args.headless:
         screen.toggle_fullscreen()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pygame
 
 from realtime.outputs.digest import SessionDigest
+from realtime.analysis.stride_metrics import hip_extension_words
 from realtime.outputs.widgets import (
     BACKDROP,
     CALM,
@@ -20,7 +21,6 @@ from realtime.outputs.widgets import (
     PANEL,
     WARN,
     FontFn,
-    behind_text,
     draw_sparkline,
     readable_font_px,
 )
@@ -54,7 +54,7 @@ def tiles(d: SessionDigest) -> list[tuple[str, str, tuple[int, int, int]]]:
          MUTED if share is None else GOOD if share >= GOOD_SHARE else WARN),
         ("Running", clock(d.running_s), INK),
         ("Cadence", "–" if d.cadence_spm is None else f"{d.cadence_spm:.0f}", INK),
-        ("Hip extension", behind_text(d.hip_extension_median), INK),
+        ("Hip extension", hip_extension_words(d.hip_extension_median), INK),
         ("Cues", str(len(d.cues)), INK),  # as summary.json counts them, praise included
     ]
 

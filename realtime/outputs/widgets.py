@@ -43,15 +43,6 @@ def readable_font_px(canvas_height: int, share: float = READ_CAP_SHARE) -> int:
     return max(8, math.ceil(canvas_height * share / CAP_PER_FONT_PX))
 
 
-def behind_text(thigh_extension_deg: float | None) -> str:
-    """Hip extension as the report words it: "12° behind" (the thigh behind vertical at
-    toe-off; `thigh_extension_deg` is negative behind), "3° in front" when it never got
-    behind, "–" when not measured."""
-    if thigh_extension_deg is None or not math.isfinite(thigh_extension_deg):
-        return "–"
-    behind = -thigh_extension_deg
-    return f"{behind:.0f}° behind" if round(behind) >= 0 else f"{-behind:.0f}° in front"
-
 FontFn = Callable[[int], pygame.font.Font]
 
 

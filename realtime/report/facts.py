@@ -21,7 +21,7 @@ import numpy as np
 
 from cues.engine import judge_ways
 from cues.rules import CueRule, RuleSet, Way, good_band
-from realtime.analysis.stride_metrics import STRIDE_TABLE
+from realtime.analysis.stride_metrics import STRIDE_TABLE, hip_extension_words
 
 LEAN_METRIC = "trunk_lean_midstance_deg"
 DEFAULT_BAND = (0.0, 15.0)
@@ -340,7 +340,7 @@ def story(
     hip = hip_behind(summary)
     if hip and hip.get("median") is not None:
         lines.append(
-            f"Hip extension: {hip['median']:.0f}° behind — how far your thigh went behind vertical at "
+            f"Hip extension: {hip_extension_words(-hip['median'])} — how far your thigh went behind vertical at "
             f"toe-off (median of {hip.get('n', 0)} strides)."
         )
     if judged:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cues.rules import RuleSet, load_rules, rules_from_table
+from realtime.analysis.stride_metrics import hip_extension_words
 from realtime.core.errors import UserError
 from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
 from realtime.record.kinds import summary_kind
@@ -235,7 +236,7 @@ def _cards(summary: dict[str, Any]) -> str:
         *([("running", clock(float(ran)))] if ran is not None else []),
         ("cadence", _num(summary.get("cadence_spm"), ".0f", " spm")),
         ("trunk lean (median)", deg(lean["median"]) if lean else "—"),
-        ("hip extension", _num(hip.get("median"), ".0f", "° behind")),
+        ("hip extension", hip_extension_words(None if hip.get("median") is None else -hip["median"])),
         ("cues", str(len(summary.get("cues") or []))),
     ]
     return '<div class="cards">' + "".join(

@@ -151,13 +151,13 @@ def setup(cam: MjpegCamera, mask: bool = True, pace: str = "off"):
 
 
 def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = True, pace: str = "auto") -> dict:
-    from realtime.core.allocator import map_large_blocks
+    from realtime.core.allocator import keep_trimming
     from realtime.outputs.checkpoint import SessionCheckpoint
     from realtime.pipeline.loop import run_session
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
 
-    map_large_blocks()  # as `ribsdown` does at its start
+    trimming = keep_trimming()  # as `ribsdown` does from its start
     pipeline, shown, screen = setup(cam, mask, pace)
     source = camera_source(cam)
     record = SessionRecord(source=source.name, fps=cam.fps, landmarks=LandmarkLog(cam.size, cam.fps, source.name))
@@ -172,6 +172,8 @@ def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = Tr
         # capture thread, or passed over by the every-other-frame mode (which leaves no row)
         dropped = max(source.frames_dropped + cam.dropped, cam.produced - len(record.rows))
     finally:
+        if trimming is not None:
+            trimming.set()
         checkpoint.close()
         folder.cleanup()
         source.close()

@@ -1,5 +1,5 @@
-"""Large blocks mapped on their own and given back (realtime/core/allocator.py), in a fresh
-process each: glibc's own counters say whether a frame-sized block came from mmap."""
+"""Free memory handed back while a session runs (realtime/core/allocator.py), in a fresh process:
+glibc's own counters say how much free memory its heaps keep."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import textwrap
 import pytest
 
 PROBE = textwrap.dedent("""
-    import ctypes, ctypes.util, sys
-    from realtime.core.allocator import map_large_blocks
+    import ctypes, ctypes.util, sys, threading, time
+    from realtime.core.allocator import keep_trimming
 
     class MallInfo2(ctypes.Structure):
         _fields_ = [(n, ctypes.c_size_t) for n in
@@ -22,25 +22,36 @@ PROBE = textwrap.dedent("""
     libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
     libc.free.argtypes = [ctypes.c_void_p]
     libc.mallinfo2.restype = MallInfo2
-    took = map_large_blocks() if sys.argv[1] == "mapped" else None
-    libc.free(libc.malloc(4 << 20))  # by default this raises glibc's mmap threshold to 4 MiB
-    before = libc.mallinfo2().hblks
-    frame = libc.malloc(2_764_800)  # a 720x1280 BGR frame
-    print(took, libc.mallinfo2().hblks - before)
-    libc.free(frame)
+
+    def frames_on_a_thread():  # as the capture thread does: frame-sized blocks, most freed, one kept
+        libc.free(libc.malloc(4 << 20))  # glibc's mmap threshold rises to 4 MiB: frames now come from the heap
+        blocks = [libc.malloc(2_764_800) for _ in range(20)]
+        for b in blocks:
+            ctypes.memset(b, 1, 2_764_800)  # written, as a decoded frame is: resident
+        for b in blocks[:-1]:
+            libc.free(b)
+
+    worker = threading.Thread(target=frames_on_a_thread)
+    worker.start(); worker.join()
+    resident = lambda: int(open("/proc/self/statm").read().split()[1]) * 4096
+    before = resident()
+    if sys.argv[1] == "trim":
+        stop = keep_trimming(0.05)
+        time.sleep(0.5)
+        stop.set()
+    print(round((before - resident()) / 1e6))
 """)
 
 
-def _probe(mode: str) -> str:
-    return subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True).stdout.split()
+def _freed_mb(mode: str) -> int:
+    out = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True).stdout
+    return int(out.split()[-1])
 
 
-def test_a_frame_sized_block_is_mapped_on_its_own_even_after_a_larger_one_was_freed():
-    try:
-        import ctypes
+def test_the_trimming_thread_gives_the_freed_frames_back_to_the_system():
+    from realtime.core.allocator import trim_now
 
-        ctypes.CDLL(None).mallinfo2  # noqa: B018 — glibc 2.33 and later
-    except AttributeError:
-        pytest.skip("not glibc >= 2.33: no mallinfo2 to read the allocator's counters")
-    assert _probe("default") == ["None", "0"]  # glibc's default: the frame comes from the heap
-    assert _probe("mapped") == ["True", "1"]  # map_large_blocks: the frame is its own mapping
+    if not trim_now():
+        pytest.skip("not glibc: no malloc_trim")
+    assert _freed_mb("wait") < 5  # left alone, the heap keeps the 19 freed frames (52 MB) resident
+    assert _freed_mb("trim") > 40  # trimmed: they go back

@@ -25,7 +25,7 @@ from realtime.apps.assemble import (
     run_live,
 )
 from realtime.core import native_stderr
-from realtime.core.allocator import map_large_blocks
+from realtime.core.allocator import keep_trimming
 from realtime.core.errors import UserError
 from realtime.models.pose_models import MODELS
 
@@ -259,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="ribsdown: %(levelname)s: %(message)s" if args.verbose else "ribsdown: %(message)s",
     )
     quiet_native_logs()
-    map_large_blocks()  # a long live session's memory stays flat (realtime/core/allocator.py)
+    keep_trimming()  # a long live session's memory stays flat (realtime/core/allocator.py)
     if not args.verbose:
         logging.getLogger("matplotlib").setLevel(logging.WARNING)  # "generated new fontManager" on a first run
     if args.verbose:

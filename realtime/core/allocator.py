@@ -1,14 +1,18 @@
-"""Large blocks straight from, and straight back to, the operating system (glibc's malloc).
+"""Free memory handed back to the operating system while a long session runs (glibc's malloc).
 
 A live session allocates and frees a few camera-sized blocks every frame (a 720×1280 frame is
 2.7 MB) on three threads: the capture thread decodes, the model's thread converts, the main
 thread scales and draws. glibc serves a block of 128 KiB or more with its own mmap, but raises
 that threshold to the size of each such block freed (up to 32 MiB); from then on the frames
-come from each thread's heap, where freed space is kept, not returned. The resident memory of
-a 10-minute live session then moved in steps of 35–125 MB that came and went (sd 41 MB, peak
-614 MB); with the threshold fixed at 1 MiB, blocks that size and over are mapped and unmapped
-each time and the memory stayed within 435–473 MB (sd 7.9 MB, peak 480 MB; README "Memory",
-`bench/live_loop.py --memory`). Fixing the threshold also stops its adjustment.
+come from each thread's heap, which keeps what is freed. The resident memory of a 10-minute
+live session then moved in steps of 35–125 MB that came and went (sd 41 MB, peak 614 MB;
+README "Memory", `bench/live_loop.py --memory`).
+
+Two ways out were measured. Fixing the mmap threshold at 1 MiB (every frame mapped and
+unmapped) kept the memory flat but cost every frame its page faults: the lite model at 60 fps
+went from 15.7 to 18.3 ms p50 and from 85 % to 70 % of frames. `malloc_trim` every few seconds
+on a thread of its own gives back the free pages of every heap without touching the frames'
+path: that is what runs.
 """
 
 from __future__ import annotations
@@ -16,26 +20,47 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import threading
 
 log = logging.getLogger(__name__)
 
-#: glibc's `mallopt` parameter number for the mmap threshold (malloc.h: M_MMAP_THRESHOLD).
-_M_MMAP_THRESHOLD = -3
-#: Blocks of this size and over are mapped on their own: every frame-sized buffer, none of the
-#: many small objects (the cost is a few page faults per frame, well under a millisecond).
-MMAP_THRESHOLD_BYTES = 1 << 20
+#: Seconds between two trims: a few times a minute is enough to stop the steps (they built up
+#: over tens of seconds), and a trim takes about a millisecond on a thread that holds no lock
+#: the loop needs for longer than that.
+TRIM_EVERY_S = 10.0
 
 
-def map_large_blocks(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
-    """Ask glibc to serve blocks of `threshold` bytes and over with mmap, and give them back when
-    freed. True when it took; False on a C library without `mallopt` (macOS, musl: nothing to do)."""
+def _malloc_trim():
+    """glibc's `malloc_trim`, or None on a C library without it (macOS, musl)."""
     name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = getattr(libc, "mallopt", None)
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
     except OSError:
-        mallopt = None
-    if mallopt is None:
-        log.debug("no mallopt in the C library: large blocks left to its defaults")
+        return None
+
+
+def trim_now() -> bool:
+    """Give the free memory of every heap back to the operating system; False where the C
+    library cannot."""
+    trim = _malloc_trim()
+    if trim is None:
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+    trim(0)
+    return True
+
+
+def keep_trimming(every_s: float = TRIM_EVERY_S) -> threading.Event | None:
+    """Start a daemon thread that trims every `every_s` seconds until the returned event is set
+    (or the process ends); None where the C library cannot trim."""
+    trim = _malloc_trim()
+    if trim is None:
+        log.debug("no malloc_trim in the C library: freed memory left to its defaults")
+        return None
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every_s):
+            trim(0)
+
+    threading.Thread(target=run, name="ribsdown-trim", daemon=True).start()
+    return stop

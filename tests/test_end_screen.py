@@ -116,3 +116,13 @@ def test_the_lean_axis_holds_the_whole_good_band(canvas):
     span = (lo_y - hi_y) / (15.0 - 1.5)  # pixels per degree
     assert hi_y > 0 and lo_y < rect.height - 1  # both edges inside
     assert rect.height - 6 - lo_y >= 7.5 * span * 0.9  # room below 1.5° for the −6° leans
+
+
+def test_a_moment_reads_the_same_on_the_end_screen_and_in_the_report():
+    """13.8 s was "0:13" on the end screen (cut) and "0:14" in the report (rounded): one clock now."""
+    from realtime.core.clock import clock
+    from realtime.outputs import end_screen, layers
+    from realtime.report import facts, plots
+
+    assert end_screen.clock is facts.clock is plots.clock is layers.clock is clock
+    assert [clock(t) for t in (13.4, 13.8, 59.6, 0.2)] == ["0:13", "0:14", "1:00", "0:00"]

@@ -17,13 +17,13 @@ import pytest
 
 from cues.rules import load_rules, parse_rules, rules_table
 from realtime.apps import history_cli
+from realtime.core.clock import clock
 from realtime.core.errors import UserError
 from realtime.record.store import SessionStore
 from realtime.report.facts import (
     arch_edge,
     back_lines,
     band_text,
-    clock,
     deg,
     lean_band,
     lean_segments,

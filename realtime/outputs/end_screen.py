@@ -12,6 +12,7 @@ import pygame
 
 from realtime.outputs.digest import SessionDigest
 from realtime.analysis.stride_metrics import hip_extension_words
+from realtime.core.clock import clock
 from realtime.outputs.widgets import (
     BACKDROP,
     CALM,
@@ -34,11 +35,6 @@ HIP_BAND_BEHIND = (5.0, 35.0)
 MAX_CUE_LINES = 5
 #: A share of strides in the band at or above this shows in the good colour.
 GOOD_SHARE = 0.8
-
-
-def clock(seconds: float) -> str:
-    """m:ss"""
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 def signed(value: float) -> str:

@@ -13,10 +13,11 @@ import numpy as np
 
 from cues.rules import RuleSet, good_band, load_rules
 from realtime.analysis.camera_roll import rotate_points
+from realtime.core.clock import clock
 from realtime.core.pose import Pose
 from realtime.outputs.back_overlay import BackHold
 from realtime.outputs.digest import digest
-from realtime.outputs.end_screen import HIP_BAND_BEHIND, clock, draw_end_screen
+from realtime.outputs.end_screen import HIP_BAND_BEHIND, draw_end_screen
 from realtime.outputs.overlay import View
 from realtime.outputs.recorder import VideoRecorder
 from realtime.outputs.replay import InstantReplay, ReplayBuffer

@@ -22,6 +22,7 @@ import numpy as np
 from cues.engine import judge_ways
 from cues.rules import CueRule, RuleSet, Way, good_band
 from realtime.analysis.stride_metrics import STRIDE_TABLE, hip_extension_words
+from realtime.core.clock import clock
 
 LEAN_METRIC = "trunk_lean_midstance_deg"
 DEFAULT_BAND = (0.0, 15.0)
@@ -58,12 +59,6 @@ def deg(value: float) -> str:
     if whole == 0:
         return "0°"
     return f"{whole:+d}°".replace("-", "\u2212")
-
-
-def clock(t: float) -> str:
-    """Seconds as m:ss (rounded to the second)."""
-    whole = max(0, round(t))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def times(n: int) -> str:

@@ -25,6 +25,7 @@ import numpy as np
 
 from cues.rules import RuleSet, load_rules, rules_from_table
 from realtime.analysis.stride_metrics import hip_extension_words
+from realtime.core.clock import clock
 from realtime.core.errors import UserError
 from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
 from realtime.record.kinds import summary_kind
@@ -36,7 +37,6 @@ from realtime.report.facts import (
     StrideFault,
     arch_edge,
     back_lines,
-    clock,
     deg,
     hip_behind,
     humanise,

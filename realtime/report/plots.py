@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from realtime.report.facts import Segment, band_text, clock, deg
+from realtime.core.clock import clock
+from realtime.report.facts import Segment, band_text, deg
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -349,3 +349,16 @@ def test_the_demo_has_no_outline_and_is_not_yours(session_dir, tmp_path):
     page = (folder / REPORT_NAME).read_text(encoding="utf-8")
     assert "drawn runner has no outline" in page and "old recording" not in page
     assert "the demo (a drawn runner, not you): it is not part of your trend" in page
+
+
+def test_praise_is_not_coloured_as_a_fault_in_the_report():
+    from realtime.report import plots
+    from realtime.report.page import _cue_table
+
+    cues = [{"t": 22.0, "id": "ribs_down", "text": "Ribs down, lean forward", "reason": "x"},
+            {"t": 30.0, "id": "praise", "text": "That's it — hold that", "reason": "fault corrected"}]
+    table = _cue_table(cues)
+    assert '<td class="cue">Ribs down' in table and '<td class="praise">That' in table
+    t = np.linspace(0.0, 40.0, 400)
+    svg = plots.lean_plot(t, np.full_like(t, 5.0), np.full_like(t, 5.0), (1.5, 15.0), cues)
+    assert plots.CALM.lower() in svg.lower() and plots.ACCENT.lower() in svg.lower()

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cues.rules import RuleSet, load_rules, rules_from_table
+from cues.rules import PraiseRule, RuleSet, load_rules, rules_from_table
 from realtime.analysis.stride_metrics import hip_extension_words
 from realtime.core.clock import clock
 from realtime.core.errors import UserError
@@ -248,7 +248,8 @@ def _cue_table(cues: Sequence[dict[str, Any]]) -> str:
     if not cues:
         return '<p class="quiet">No cue was given.</p>'
     rows = "".join(
-        f"<tr><td>{clock(c['t'])}</td><td class=\"cue\">{_e(c['text'])}</td>"
+        f"<tr><td>{clock(c['t'])}</td><td class=\"{'praise' if c.get('id') == PraiseRule.id else 'cue'}\">"
+        f"{_e(c['text'])}</td>"
         f"<td>{'spoken' if c.get('spoken', True) else 'not spoken (summary-only)'}</td>"
         f"<td class=\"quiet\">{_e(humanise(c.get('reason') or ''))}</td></tr>"
         for c in cues
@@ -401,7 +402,7 @@ def write_report(folder: Path, store: SessionStore | None = None, rules: RuleSet
 
 
 CSS = """
-:root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --accent:#d9480f; --bg:#fbfbfa; }
+:root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --accent:#d9480f; --calm:#1c6fd1; --bg:#fbfbfa; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
   font: 16px/1.55 "DejaVu Sans", Helvetica, Arial, sans-serif; }
@@ -420,6 +421,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th { text-align: left; color: var(--muted); font-weight: 600; border-bottom: 1px solid var(--line); padding: 4px 8px; }
 td { border-bottom: 1px solid #f0f2f4; padding: 4px 8px; vertical-align: top; }
 td.cue { color: var(--accent); font-weight: 600; }
+td.praise { color: var(--calm); font-weight: 600; }
 .quiet { color: var(--muted); }
 .warnings li { margin: 4px 0; }
 .stills { display: flex; gap: 16px; flex-wrap: wrap; }

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cues.rules import PraiseRule
 from realtime.core.clock import clock
 from realtime.report.facts import Segment, band_text, deg
 
@@ -28,6 +29,8 @@ INK = "#1f2933"
 MUTED = "#9aa5b1"
 FAINT = "#cfd6dd"
 ACCENT = "#d9480f"
+#: Praise, in the calm blue the screen gives it.
+CALM = "#1c6fd1"
 PAST = "#7b8794"
 BAND = "#e3f1e7"
 BAND_EDGE = "#9ccaa9"
@@ -162,11 +165,12 @@ def lean_plot(
             ct = float(cue["t"])
             level = level + 1 if last_t is not None and ct - last_t < 0.3 * span else 0
             last_t = ct
-            ax.axvline(ct, color=ACCENT, lw=1.4, zorder=4)
+            colour = CALM if cue.get("id") == PraiseRule.id else ACCENT  # praise is no fault
+            ax.axvline(ct, color=colour, lw=1.4, zorder=4)
             right = ct > t[0] + 0.7 * span
             ax.annotate(f"{clock(ct)} \u201c{cue['text']}\u201d", xy=(ct, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(-5 if right else 5, -4 - 14 * (level % 3)), textcoords="offset points",
-                        ha="right" if right else "left", va="top", color=ACCENT, fontsize=10, fontweight="bold",
+                        ha="right" if right else "left", va="top", color=colour, fontsize=10, fontweight="bold",
                         zorder=6, bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
         ax.set_ylabel("trunk lean (°, + forward)")
         _time_axis(ax, (float(t[0]), float(t[-1])))

@@ -12,7 +12,9 @@ Two ways out were measured. Fixing the mmap threshold at 1 MiB (every frame mapp
 unmapped) kept the memory flat but cost every frame its page faults: the lite model at 60 fps
 went from 15.7 to 18.3 ms p50 and from 85 % to 70 % of frames. `malloc_trim` every few seconds
 on a thread of its own gives back the free pages of every heap without touching the frames'
-path: that is what runs.
+path (84.4 % of 60 fps frames against 84.9 % without): that is what runs. Ten minutes live at
+30 fps with it: 460–550 MB, sd 18 MB, trend +1.6 MB over 9 minutes (the short peaks are the
+checkpoint's writes between two trims).
 """
 
 from __future__ import annotations

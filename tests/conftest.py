@@ -46,3 +46,15 @@ def screen(monkeypatch):
     screen.open()
     yield screen
     screen.close()
+
+
+@pytest.fixture()
+def canvas(monkeypatch):
+    """A 1280×720 pygame Surface to draw on (SDL's dummy video driver, fonts ready)."""
+    import pygame
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    pygame.display.init()
+    pygame.font.init()
+    yield pygame.Surface((1280, 720))
+    pygame.display.quit()

@@ -17,7 +17,7 @@ from realtime.analysis.rib_cage import RibCageSample, measure_rib_cage
 from realtime.outputs import back_overlay as bo
 from realtime.outputs import overlay as overlay_module
 from realtime.outputs.overlay import Overlay, View
-from realtime.outputs.widgets import BACKDROP, GOOD, MUTED, WARN
+from realtime.outputs.widgets import GOOD, MUTED, WARN
 from tests.test_rib_cage import Back, Scene, render
 
 #: An extended upper back (+10°) over a small hollow, leaning 5° forward, facing left.

@@ -22,15 +22,6 @@ BAND = (1.5, 15.0)  # the shipped rules' lean band
 SHOTS = os.environ.get("RIBSDOWN_SCREENS")  # a folder to keep the drawn screens in, to look at
 
 
-@pytest.fixture()
-def canvas(monkeypatch):
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    yield pygame.Surface((1280, 720))
-    pygame.display.quit()
-
-
 def pixels(surface: pygame.Surface, rect: pygame.Rect | None = None) -> np.ndarray:
     return pygame.surfarray.array3d(surface if rect is None else surface.subsurface(rect))  # (W, H, 3)
 

@@ -3,19 +3,9 @@
 
 import numpy as np
 import pygame
-import pytest
 
 from realtime.outputs.overlay import BANNER, GOOD, WARN, Overlay, View, fit_image
 from tests.poses import figure
-
-
-@pytest.fixture()
-def canvas(monkeypatch):
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    yield pygame.Surface((1280, 720))
-    pygame.display.quit()
 
 
 def colour_fraction(surface: pygame.Surface, rect: pygame.Rect, colour) -> float:

@@ -11,7 +11,7 @@ import pygame
 import pytest
 
 from cues.rules import load_rules
-from realtime.core.pose import N_LANDMARKS, Pose
+from realtime.core.pose import Pose
 from realtime.outputs.layers import screen_gauges
 from realtime.outputs.overlay import Overlay, View
 from realtime.outputs.replay import InstantReplay, ReplayBuffer

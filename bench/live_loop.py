@@ -151,13 +151,12 @@ def setup(cam: MjpegCamera, mask: bool = True, pace: str = "off"):
 
 
 def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = True, pace: str = "auto") -> dict:
-    from realtime.core.allocator import keep_trimming
+    from realtime.core.allocator import trimming
     from realtime.outputs.checkpoint import SessionCheckpoint
     from realtime.pipeline.loop import run_session
     from realtime.record.landmarks import LandmarkLog
     from realtime.record.session import SessionRecord
 
-    trimming = keep_trimming()  # as `ribsdown` does from its start
     pipeline, shown, screen = setup(cam, mask, pace)
     source = camera_source(cam)
     record = SessionRecord(source=source.name, fps=cam.fps, landmarks=LandmarkLog(cam.size, cam.fps, source.name))
@@ -167,13 +166,12 @@ def run_ribsdown(cam: MjpegCamera, seconds: float, sampler=None, mask: bool = Tr
     outputs = [shown, checkpoint] if sampler is None else [shown, checkpoint, sampler]
     cam.start()
     try:
-        run_session(source, pipeline, record, outputs, duration_s=seconds)
+        with trimming():  # as `ribsdown run` does around its session
+            run_session(source, pipeline, record, outputs, duration_s=seconds)
         # every frame the camera made and the model did not run on: dropped by the driver or the
         # capture thread, or passed over by the every-other-frame mode (which leaves no row)
         dropped = max(source.frames_dropped + cam.dropped, cam.produced - len(record.rows))
     finally:
-        if trimming is not None:
-            trimming.set()
         checkpoint.close()
         folder.cleanup()
         source.close()

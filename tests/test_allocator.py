@@ -11,7 +11,7 @@ import pytest
 
 PROBE = textwrap.dedent("""
     import ctypes, ctypes.util, sys, threading, time
-    from realtime.core.allocator import keep_trimming
+    from realtime.core.allocator import trimming
 
     class MallInfo2(ctypes.Structure):
         _fields_ = [(n, ctypes.c_size_t) for n in
@@ -36,9 +36,8 @@ PROBE = textwrap.dedent("""
     resident = lambda: int(open("/proc/self/statm").read().split()[1]) * 4096
     before = resident()
     if sys.argv[1] == "trim":
-        stop = keep_trimming(0.05)
-        time.sleep(0.5)
-        stop.set()
+        with trimming(0.05):
+            time.sleep(0.5)
     print(round((before - resident()) / 1e6))
 """)
 
@@ -49,9 +48,9 @@ def _freed_mb(mode: str) -> int:
 
 
 def test_the_trimming_thread_gives_the_freed_frames_back_to_the_system():
-    from realtime.core.allocator import trim_now
+    from realtime.core.allocator import can_trim
 
-    if not trim_now():
+    if not can_trim():
         pytest.skip("not glibc: no malloc_trim")
     assert _freed_mb("wait") < 5  # left alone, the heap keeps the 19 freed frames (52 MB) resident
     assert _freed_mb("trim") > 40  # trimmed: they go back

@@ -41,15 +41,14 @@ Each bound, and where its number comes from:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from realtime.analysis.posture import trunk_lean_deg, trunk_vector, trunk_visible
 from realtime.core.pose import Landmark as L
 from realtime.core.pose import Pose
 
-_TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 _LEGS = {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)}
 
 
@@ -70,14 +69,12 @@ DEFAULT_BOUNDS = PlausibilityBounds()
 
 def trunk_from_vertical_deg(pose: Pose) -> float:
     """Angle of mid-hip → mid-shoulder from straight up, 0..180°, whichever way it leans."""
-    dx, dy = pose.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
-    return math.degrees(math.atan2(abs(dx), -dy))
+    return abs(trunk_lean_deg(pose, "right"))
 
 
 def trunk_px(pose: Pose) -> float:
     """Length of mid-hip → mid-shoulder in pixels."""
-    return float(np.linalg.norm(pose.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-                                - pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)))
+    return float(np.linalg.norm(trunk_vector(pose)))
 
 
 def better_leg(pose: Pose) -> str:
@@ -96,7 +93,7 @@ def implausible_reason(pose: Pose, bounds: PlausibilityBounds = DEFAULT_BOUNDS) 
     too_small, trunk_tilted, thigh_proportion, shin_proportion, feet_above_hips); None when
     it is one."""
     vis = pose.visibility
-    if float(vis[list(_TRUNK)].mean()) < bounds.min_visibility:
+    if not trunk_visible(pose, bounds.min_visibility):
         return "trunk_unseen: shoulders and hips below the visibility bound"
     trunk = trunk_px(pose)
     if trunk < bounds.min_trunk_px:

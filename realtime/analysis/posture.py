@@ -27,11 +27,14 @@ def direction_sign(facing: Facing) -> float:
     return 1.0 if facing == "right" else -1.0
 
 
+def trunk_vector(pose: Pose) -> np.ndarray:
+    """Mid-hip → mid-shoulder in pixels, `(2,)` (y down)."""
+    return pose.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
+
+
 def trunk_lean_deg(pose: Pose, facing: Facing) -> float:
     """Angle of mid-hip→mid-shoulder from vertical, + forward (see module doc)."""
-    hips = pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
-    shoulders = pose.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    dx, dy = shoulders - hips
+    dx, dy = trunk_vector(pose)
     return math.degrees(math.atan2(dx * direction_sign(facing), -dy))
 
 
@@ -46,9 +49,7 @@ def facing_vote(pose: Pose) -> float:
     The nose stands ahead of the ears and the toes ahead of the heels; each
     offset is normalised by the trunk length so the vote is scale free.
     """
-    trunk = np.linalg.norm(
-        pose.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)
-    )
+    trunk = np.linalg.norm(trunk_vector(pose))
     if trunk < 1e-6:
         return 0.0
     nose_ahead = pose.xy[L.NOSE, 0] - pose.midpoint(L.LEFT_EAR, L.RIGHT_EAR)[0]

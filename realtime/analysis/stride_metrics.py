@@ -514,3 +514,15 @@ def hip_extension_words(thigh_extension_deg: float | None) -> str:
         return "–"
     behind = -thigh_extension_deg
     return f"{behind:.0f}° behind" if round(behind) >= 0 else f"{-behind:.0f}° in front"
+
+
+def behind_stats(thigh: dict | None) -> dict | None:
+    """Hip extension as every screen and page words it, "N° behind": the thigh's angle at toe-off
+    (`thigh_extension_deg`, − behind vertical) turned round, so N is positive when the thigh goes
+    behind vertical; p10 and p90 swap with the sign."""
+    if not thigh or thigh.get("median") is None:
+        return None
+    flipped = {"median": -thigh["median"]}
+    if thigh.get("p10") is not None and thigh.get("p90") is not None:
+        flipped.update(p10=-thigh["p90"], p90=-thigh["p10"])
+    return {**thigh, **flipped}

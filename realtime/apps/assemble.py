@@ -31,6 +31,7 @@ END_SCREEN_S = 10.0
 
 def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path, title: str = "ribsdown"):
     """A session with the screen and the voice (`run`, `demo`, `analyze --record`): the record."""
+    from realtime.core.allocator import trimming
     from realtime.core.native_stderr import filtered_stderr
     from realtime.core.paths import voice_dir
     from realtime.outputs.checkpoint import SessionCheckpoint
@@ -53,7 +54,8 @@ def run_live(source, pipeline: Pipeline, args: argparse.Namespace, out_dir: Path
         calibration = pipeline.coach.analyzer.calibration
         shown = ScreenOutput(screen, player, shots, on_recalibrate=calibration.reset, recorder=recorder,
                              rules=pipeline.coach.engine.rules)
-        run_loop(source, pipeline, record, [VoiceOutput(player), shown, checkpoint], getattr(args, "duration", None))
+        with trimming():  # a long session's freed frames go back to the system (realtime/core/allocator.py)
+            run_loop(source, pipeline, record, [VoiceOutput(player), shown, checkpoint], getattr(args, "duration", None))
         wait_for_voice(player)
         shown.finish(record, wait_s=0.0 if args.headless else END_SCREEN_S)
     finally:

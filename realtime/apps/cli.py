@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
-from realtime.apps.examples import add_examples
 from realtime.apps.arguments import positive_float, roll_setting, unit_float
 from realtime.apps.assemble import (
     build_coach,
@@ -24,8 +23,8 @@ from realtime.apps.assemble import (
     rules_override,
     run_live,
 )
+from realtime.apps.examples import add_examples
 from realtime.core import native_stderr
-from realtime.core.allocator import keep_trimming
 from realtime.core.errors import UserError
 from realtime.models.pose_models import MODELS
 
@@ -259,7 +258,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="ribsdown: %(levelname)s: %(message)s" if args.verbose else "ribsdown: %(message)s",
     )
     quiet_native_logs()
-    keep_trimming()  # a long live session's memory stays flat (realtime/core/allocator.py)
     if not args.verbose:
         logging.getLogger("matplotlib").setLevel(logging.WARNING)  # "generated new fontManager" on a first run
     if args.verbose:

@@ -18,6 +18,7 @@ import numpy as np
 import pygame
 
 from realtime.analysis.plausibility import plausible_runner
+from realtime.core.allocator import trimming
 from realtime.core.errors import SourceError
 from realtime.core.native_stderr import filtered_stderr
 from realtime.models.pose_model import PoseModel
@@ -235,7 +236,7 @@ class Kiosk:
 
     def _runner_gone(self, result: FrameResult) -> bool:
         """Presence, frame by frame: True once nobody has been seen for `end_after_s`."""
-        self._track_presence(plausible_runner(result.raw))
+        self._track_presence(result.analysis.pose is not None)  # the analysis's own plausibility gate
         return self._runner_has_left()
 
     def _runner_has_left(self) -> bool:
@@ -316,7 +317,8 @@ def command_kiosk(args) -> int:
     try:
         with PoseEstimator(estimator_config(args)) as estimator:
             kiosk = Kiosk(lambda: open_source(args.source, realtime=args.realtime), estimator, make_coach, screen, player)
-            sessions = kiosk.run(args.duration)
+            with trimming():  # a kiosk runs all day: freed frames go back to the system
+                sessions = kiosk.run(args.duration)
     finally:
         screen.close()
         player.close()

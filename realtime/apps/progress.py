@@ -10,16 +10,17 @@ import sys
 import time
 from typing import TextIO
 
+from realtime.core.clock import clock
+
 #: The line is redrawn at most this often (s): often enough to look alive, rarely enough to cost nothing.
 REDRAW_S = 0.25
 
 
 def progress_text(done: int, total: int | None, elapsed_s: float, what: str = "analysing") -> str:
     """"analysing 120/360 frames (33 %), 0:04" (no total: "analysing 120 frames, 0:04")."""
-    clock = f"{int(elapsed_s) // 60}:{int(elapsed_s) % 60:02d}"
     if total:
-        return f"{what} {done}/{total} frames ({100 * done // total} %), {clock}"
-    return f"{what} {done} frames, {clock}"
+        return f"{what} {done}/{total} frames ({100 * done // total} %), {clock(elapsed_s)}"
+    return f"{what} {done} frames, {clock(elapsed_s)}"
 
 
 class ProgressLine:

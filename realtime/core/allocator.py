@@ -19,10 +19,12 @@ checkpoint's writes between two trims).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
 import threading
+from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +43,20 @@ def _malloc_trim():
         return None
 
 
-def trim_now() -> bool:
-    """Give the free memory of every heap back to the operating system; False where the C
-    library cannot."""
-    trim = _malloc_trim()
-    if trim is None:
-        return False
-    trim(0)
-    return True
+def can_trim() -> bool:
+    """Whether the C library can give freed memory back (glibc's `malloc_trim`)."""
+    return _malloc_trim() is not None
 
 
-def keep_trimming(every_s: float = TRIM_EVERY_S) -> threading.Event | None:
-    """Start a daemon thread that trims every `every_s` seconds until the returned event is set
-    (or the process ends); None where the C library cannot trim."""
+@contextlib.contextmanager
+def trimming(every_s: float = TRIM_EVERY_S) -> Iterator[None]:
+    """Inside, a daemon thread trims every `every_s` seconds (nothing where the C library cannot
+    trim): around a long session — the live loop, the kiosk."""
     trim = _malloc_trim()
     if trim is None:
         log.debug("no malloc_trim in the C library: freed memory left to its defaults")
-        return None
+        yield
+        return
     stop = threading.Event()
 
     def run() -> None:
@@ -65,4 +64,7 @@ def keep_trimming(every_s: float = TRIM_EVERY_S) -> threading.Event | None:
             trim(0)
 
     threading.Thread(target=run, name="ribsdown-trim", daemon=True).start()
-    return stop
+    try:
+        yield
+    finally:
+        stop.set()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from realtime.record.session import SessionRecord, running_seconds
+from realtime.record.session import SessionRecord
 
 SPARK_POINTS = 300
 
@@ -56,7 +56,7 @@ def digest(record: SessionRecord, lean_band: tuple[float, float], praise_id: str
     cues = tuple((c.t - t0, c.text, c.id == praise_id) for c in record.cues)
     return SessionDigest(
         duration_s=float(summary["duration_s"]),
-        running_s=running_seconds(rows),
+        running_s=float(summary["running_s"]),
         measured=measured,
         good_form_share=float(np.mean(good)) if measured and good else None,
         cues=cues,

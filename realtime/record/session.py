@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from cues.engine import Cue
-from realtime.analysis.stride_metrics import StrideMetrics, session_cadence_spm, session_values
+from realtime.analysis.stride_metrics import StrideMetrics, behind_stats, session_cadence_spm, session_values
 from realtime.core.errors import UserError
 from realtime.record.kinds import summary_kind
 from realtime.record.files import OLD_VIDEO_NAME, VIDEO_NAME
@@ -76,18 +76,6 @@ def running_seconds(rows: Sequence[FrameRow]) -> float:
     gaps = np.clip(np.append(gaps, last), 0.0, MAX_FRAME_GAP_S)
     running = np.array([r.activity == "running" for r in rows])
     return float(gaps[running].sum())
-
-
-def behind(thigh: dict | None) -> dict | None:
-    """Hip extension as every screen and page words it, "N° behind": the thigh's angle at toe-off
-    (`thigh_extension_deg`, − behind vertical) turned round, so N is positive when the thigh goes
-    behind vertical; p10 and p90 swap with the sign."""
-    if not thigh or thigh.get("median") is None:
-        return None
-    flipped = {"median": -thigh["median"]}
-    if thigh.get("p10") is not None and thigh.get("p90") is not None:
-        flipped.update(p10=-thigh["p90"], p90=-thigh["p10"])
-    return {**thigh, **flipped}
 
 
 @dataclass
@@ -153,7 +141,7 @@ class SessionRecord:
             "cadence_spm": session_cadence_spm(self.strides) if self.running else None,
             "strides": len(self.strides) if self.running else 0,
             "hip_extension_deg": values.get("thigh_extension_deg"),
-            "hip_extension_behind_deg": behind(values.get("thigh_extension_deg")),
+            "hip_extension_behind_deg": behind_stats(values.get("thigh_extension_deg")),
             "stride_values": values,
         }
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from cues.engine import judge_ways
 from cues.rules import CueRule, RuleSet, Way, good_band
-from realtime.analysis.stride_metrics import STRIDE_TABLE, hip_extension_words
+from realtime.analysis.stride_metrics import STRIDE_TABLE, behind_stats, hip_extension_words
 from realtime.core.clock import clock
 
 LEAN_METRIC = "trunk_lean_midstance_deg"
@@ -96,8 +96,7 @@ def hip_behind(summary: dict[str, Any]) -> dict[str, Any] | None:
     `hip_extension_behind_deg`, or for an older summary its `hip_extension_deg` turned round."""
     if "hip_extension_behind_deg" in summary:
         return summary["hip_extension_behind_deg"]
-    thigh = summary.get("hip_extension_deg")
-    return None if not thigh or thigh.get("median") is None else {**thigh, "median": -thigh["median"]}
+    return behind_stats(summary.get("hip_extension_deg"))
 
 
 def summary_band(summary: dict[str, Any], rules: RuleSet | None) -> tuple[float, float]:

@@ -13,6 +13,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from realtime.analysis.passing import DEFAULT_PASSING
+
 TRUTH_FORMAT = "ribsdown-lab-truth/1"
 
 #: An app stride matches the true stride whose contact (either leg) is nearest, within this.
@@ -334,6 +336,13 @@ def clean_minutes(truth: dict, windows: Sequence[tuple[float, float]]) -> float:
     return float(outside(frame_t, windows).sum()) / float(video["fps"]) / 60.0
 
 
+def measured_share(frames: AppFrames, fps: float) -> float | None:
+    """Share of frames with a measured pose, from half a second in: the app measures a person
+    once seen in place that long (realtime/analysis/passing.py)."""
+    after = frames.index / fps >= DEFAULT_PASSING.min_span_s
+    return float(frames.pose[after].mean()) if after.any() else None
+
+
 def score_clip(name: str, truth: dict, app: AppOutputs, iou: IoUStats | None = None) -> ClipScore:
     """Every figure of one clip: the app's outputs against the truth."""
     runner, summary, faults = truth["runner"], app.summary, truth.get("faults") or []
@@ -363,7 +372,7 @@ def score_clip(name: str, truth: dict, app: AppOutputs, iou: IoUStats | None = N
         strides_matched=matched,
         strides_cadence_ok=cadence_ok_share(app.strides, cadence_true),
         stride_errors=by_metric,
-        pose_share=float(app.frames.pose.mean()) if len(app.frames.pose) else None,
+        pose_share=measured_share(app.frames, float(truth["video"]["fps"])),
         running_share=detected,
         false_running_share=wrong,
         faults=score_faults(faults, cues, clip_s),

@@ -121,7 +121,7 @@ def full() -> list[Spec]:
 
 
 def quick() -> list[Spec]:
-    """Nine short clips at 640×360 that CI renders and scores in a few minutes."""
+    """Ten short clips at 640×360 that CI renders and scores in a few minutes."""
     small = camera(width=640, height=360)
     q = lambda name, **kw: replace(BASE, name=name, camera=kw.pop("camera", small), **kw)  # noqa: E731
     return [
@@ -129,6 +129,7 @@ def quick() -> list[Spec]:
         q("q_run_120", cadence_spm=120.0, duration_s=6.0),
         q("q_walk_110", activity="walking", cadence_spm=110.0, duration_s=5.0),
         q("q_empty", activity="none", duration_s=3.0),
+        q("q_passer_by", activity="none", second_person=True, duration_s=5.0),  # walks past at 1.4 m/s
         q("q_run_170_right", facing="right", duration_s=6.0),
         q("q_arch_10", duration_s=8.0, faults=(Fault("lumbar_extension", 10.0, 3.0),),
           analyze_args=("--calibration-s", "2")),

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from realtime.analysis.passing import DEFAULT_PASSING
 from tests.cli import run_cli, user_lines
 
 ARCH_START_S = 12.0  # treadmill_side_left_then_arched.mp4: arched from 12 s (clips README)
@@ -117,13 +118,33 @@ def test_treadmill_runner_is_never_gated(analyzed):
         assert summary["implausible_frames"]["count"] == 0
 
 
+def test_someone_walking_past_is_not_measured(analyzed):
+    """walk_side.mp4: a woman walks across the wall and back (clips README). While she crosses
+    at walking speed she is someone walking past (realtime/analysis/passing.py): not measured,
+    nothing stored; only the turn at the wall is a person in place."""
+    summary, rows = analyzed("walk_side.mp4")
+    past = summary["implausible_frames"]["reasons"].get("walking_past", 0)
+    assert past >= 0.6 * (past + summary["frames_with_pose"])
+    assert sum(r["trunk_lean_deg"] != "" for r in rows) == summary["frames_with_pose"]
+
+
+def test_a_runner_crossing_the_view_is_still_measured(analyzed):
+    """run_grass_short.mp4: a runner crosses the view faster than anyone walks; he is measured,
+    his lean about +10° (clips README)."""
+    summary, _ = analyzed("run_grass_short.mp4")
+    assert "walking_past" not in summary["implausible_frames"]["reasons"]
+    assert summary["frames_with_pose"] >= 15
+    assert 6.0 <= summary["trunk_lean_deg"]["median"] <= 14.0
+
+
 def test_arched_half_cued_and_first_half_not(analyzed):
     summary, rows = analyzed("treadmill_side_left_then_arched.mp4")
     times = cue_times(summary)
     assert times and all(t > ARCH_START_S for t in times)
     assert times[0] < ARCH_START_S + 3.0
-    leans = np.array([float(r["trunk_lean_deg"]) for r in rows])
-    t = np.array([float(r["t"]) for r in rows])
+    measured = [r for r in rows if r["trunk_lean_deg"]]  # not the first half second (passing.py)
+    leans = np.array([float(r["trunk_lean_deg"]) for r in measured])
+    t = np.array([float(r["t"]) for r in measured])
     drop = np.median(leans[t < ARCH_START_S]) - np.median(leans[t >= ARCH_START_S])
     assert 5.0 < drop < 11.0  # the clip bends the trunk back by 8°
 
@@ -149,7 +170,9 @@ def test_mirrored_clip_gives_the_same_session(clips_dir, tmp_path, analyzed):
     assert summary["cadence_spm"] == pytest.approx(original["cadence_spm"], abs=0.5)
     assert summary["cadence_spm"] == pytest.approx(TREADMILL_CADENCE_SPM, abs=1.5)
     first_running = [next(float(r["t"]) for r in rs if r["activity"] == "running") for rs in (original_rows, rows)]
-    assert max(first_running) <= 3.0  # running seen within the first 3 s, both ways
+    # running seen within the first 3 s both ways, plus the half second a person is watched
+    # before being measured (realtime/analysis/passing.py)
+    assert max(first_running) <= 3.0 + DEFAULT_PASSING.min_span_s
     assert summary["cues"] == []
 
 

@@ -152,3 +152,4 @@ def test_the_end_of_a_video_file_ends_the_session_on_its_end_screen(clips_dir, s
     assert len(sessions) == 1 and sessions[0].measured
     pixels = pygame.surfarray.array3d(screen.surface)
     assert np.mean(np.all(pixels == PANEL, axis=-1)) > 0.1  # the end screen's tiles and charts
+

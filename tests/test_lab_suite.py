@@ -71,6 +71,25 @@ def test_the_pose_model_finds_the_rendered_runner_and_nobody_in_the_empty_gym(sc
             assert share >= 0.99, (name, share)
 
 
+def test_someone_walking_past_the_treadmill_is_nobody(scored):
+    """q_passer_by: nobody on the treadmill, a woman walking past behind it. She is found by
+    the pose model, but walking past (realtime/analysis/passing.py): nothing measured or stored."""
+    summary = json.loads((scored["suite"] / "q_passer_by" / "analysis" / "summary.json").read_text())
+    assert summary["implausible_frames"]["reasons"].get("walking_past", 0) >= 0.4 * summary["frames"]  # 57 % on 2026-12-06
+    assert summary["frames_with_pose"] == 0 and summary["trunk_lean_deg"] is None
+    assert summary["running"] is False and summary["cues"] == []
+
+
+def test_someone_walking_past_starts_no_kiosk_session(scored):
+    """The gym kiosk on q_passer_by: she is in view for seconds but never in place, so no
+    session starts (before passing.py: "kiosk served 1 session(s)")."""
+    from tests.cli import run_cli
+
+    result = run_cli("run", "--kiosk", "--source", scored["suite"] / "q_passer_by" / "clip.mp4")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "kiosk served 0 session(s)" in result.stdout + result.stderr
+
+
 def test_mediapipes_mask_matches_the_true_silhouette(scored):
     clips = clip_scores(scored)
     for name, spec in QUICK.items():

@@ -89,15 +89,21 @@ def test_the_status_line_has_reading_size_capitals(fonts, size):
 
 
 def analysed(roll_deg: float = 0.0, raw: Pose | None = None):
-    """One real analysis of the test figure by the analyzer, with a known camera roll."""
+    """A real analysis of the test figure by the analyzer, with a known camera roll: its frame
+    once the figure has stood in place long enough to be measured (realtime/analysis/passing.py)."""
     from realtime.analysis.frame import AnalyzerConfig, FrameAnalyzer
+    from realtime.analysis.passing import DEFAULT_PASSING
     from realtime.pipeline.loop import FrameResult
     from realtime.sources.capture import Frame
 
     image = np.zeros((1280, 720, 3), np.uint8)
     raw = raw if raw is not None else figure(5, "left")
-    analysis = FrameAnalyzer((720, 1280), AnalyzerConfig(camera_roll_deg=roll_deg)).update(0.0, image, raw)
-    return FrameResult(Frame(image, 0.0, 0, 0.0), analysis, None, None, 0.0, raw=raw)
+    analyzer = FrameAnalyzer((720, 1280), AnalyzerConfig(camera_roll_deg=roll_deg))
+    frames = int(DEFAULT_PASSING.min_span_s * 30) + 1
+    for i in range(frames):
+        t = i / 30.0
+        analysis = analyzer.update(t, image, Pose(raw.xy, raw.visibility, t))
+    return FrameResult(Frame(image, t, frames - 1, t), analysis, None, None, 0.0, raw=raw)
 
 
 def test_the_skeleton_is_drawn_where_the_body_is_on_the_unlevelled_picture():

@@ -15,6 +15,7 @@ from realtime.analysis.activity import Activity, ActivityClassifier
 from realtime.analysis.calibration import Calibration
 from realtime.analysis.camera_roll import RollEstimate, RollTracker, rotate_points
 from realtime.analysis.gait import GaitEvent, GaitTracker
+from realtime.analysis.passing import PlaceWatch
 from realtime.analysis.plausibility import implausible_reason, reason_kind
 from realtime.analysis.posture import PostureAnalyzer, PostureSample
 from realtime.analysis.rib_cage import (
@@ -115,6 +116,7 @@ class FrameAnalyzer:
         self.activity = ActivityClassifier()
         self.calibration = Calibration(duration_s=self.config.calibration_s)
         self.setup = SetupMonitor()
+        self.place = PlaceWatch()
         self.buffer = FrameBuffer()
         self.gait: GaitTracker | None = None
         self.strides: list[StrideMetrics] = []
@@ -123,7 +125,8 @@ class FrameAnalyzer:
         self._brightness: float | None = None
         self._brightness_t: float | None = None
         self._last_roll: RollEstimate | None = None
-        #: Frames whose pose was no plausible upright runner (`plausibility`), by kind of reason.
+        #: Frames whose pose was no plausible upright runner (`plausibility`), or a person
+        #: walking past (`passing`), by kind of reason.
         self.implausible: dict[str, int] = {}
 
     def update(self, t: float, image_bgr: np.ndarray | None, raw: Pose | None) -> FrameAnalysis:
@@ -146,7 +149,7 @@ class FrameAnalyzer:
     def analyse(self, t: float, raw: Pose | None, scene: Scene) -> FrameAnalysis:
         """The analysis of one frame's pose given what the scene showed (a replay passes it in)."""
         self._last_roll = scene.roll
-        levelled = self._plausible(self._level(raw, scene.roll))
+        levelled = self._plausible(t, self._level(raw, scene.roll))
         raw = raw if levelled is not None else None  # nor its outline: nobody is in view
         pose = self.smoother.update(t, levelled)
         sample = self.posture.update(t, pose)
@@ -181,14 +184,16 @@ class FrameAnalyzer:
         centre = (self.image_size[0] / 2.0, self.image_size[1] / 2.0)
         return raw.with_xy(rotate_points(raw.xy, roll.roll_deg, centre))
 
-    def _plausible(self, pose: Pose | None) -> Pose | None:
-        """The pose when it is a plausible upright runner, else None (counted by reason)."""
-        if pose is None:
+    def _plausible(self, t: float, pose: Pose | None) -> Pose | None:
+        """The pose when it is a plausible upright runner who stays in place, else None
+        (counted by reason; the first half second in view is not, see `passing`)."""
+        reason = implausible_reason(pose) if pose is not None else None
+        placement = self.place.update(t, pose if reason is None else None)
+        if pose is None or (reason is None and placement == "settling"):
             return None
-        reason = implausible_reason(pose)
-        if reason is None:
+        if reason is None and placement == "in_place":
             return pose
-        key = reason_kind(reason)
+        key = reason_kind(reason) if reason is not None else placement
         self.implausible[key] = self.implausible.get(key, 0) + 1
         return None
 

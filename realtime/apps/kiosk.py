@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 import pygame
 
+from realtime.analysis.passing import PlaceWatch
 from realtime.analysis.plausibility import plausible_runner
 from realtime.core.allocator import trimming
 from realtime.core.errors import SourceError
@@ -134,6 +135,7 @@ class Kiosk:
         self._now = 0.0
         self._seen_since: float | None = None
         self._last_seen: float | None = None
+        self._place = PlaceWatch()  # someone walking past starts no session
         self._ended_at: float | None = None
         self._quit = False
         self._fps = 30.0  # the connected camera's
@@ -194,7 +196,7 @@ class Kiosk:
             with EstimateAhead(source, partial(estimate_frame, self.estimator)) as ahead:  # the model one frame ahead
                 frames = self._on_kiosk_clock(ahead)
                 for estimated in frames:
-                    self._track_presence(plausible_runner(estimated.raw))
+                    self._track_presence(self._runner_in_place(estimated))
                     if self._seen_since is not None and self._now - self._seen_since >= self.times.start_after_s:
                         self._run_session(estimated, chain([estimated], frames), duration_s, ahead.waiting)
                     else:
@@ -210,6 +212,11 @@ class Kiosk:
             self._now = self._clock_offset + estimated.frame.t
             f = estimated.frame
             yield replace(estimated, frame=Frame(f.image, self._now, f.index, f.captured_at))
+
+    def _runner_in_place(self, estimated: Estimated) -> bool:
+        """A plausible upright runner who stays in place (not someone walking past)."""
+        raw = estimated.raw if plausible_runner(estimated.raw) else None
+        return self._place.update(self._now, raw) == "in_place"
 
     def _run_session(self, first: Estimated, frames: Iterable[Estimated], duration_s: float | None,
                      newer_waiting: Callable[[], bool]) -> None:

@@ -8,6 +8,7 @@ from cues.rules import load_rules, parse_rules
 from realtime.outputs.digest import digest
 from realtime.outputs.layers import ScreenOutput, screen_gauges
 from realtime.record.session import FrameRow, SessionRecord
+from realtime.report.facts import good_form
 from tests.sessions import stride
 
 RUN_TALLER = ('[[cue]]\nid = "lean_less"\ntext = "Run tall"\nvoice = "lean_less.wav"\n'
@@ -30,6 +31,7 @@ def test_the_screen_and_its_end_screen_use_the_sessions_rules(screen):
     for i in range(300):
         record.add(FrameRow(i / 30, True, 3.0, "left", i, 20.0, None, "running"), None)
     record.strides.extend(stride(0.7 * k, trunk_lean_midstance_deg=3.0) for k in range(12))
+    record.extras = {"good_form": good_form([s.as_row() for s in record.strides], load_rules(), None)}
     d = digest(record, shipped.lean_band)
     assert d.good_form_share == pytest.approx(1.0) and d.lean_band == (1.5, 15.0)  # 3° is inside 1.5…15°
     shipped.finish(record)  # the end screen draws the rules' band

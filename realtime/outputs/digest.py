@@ -40,14 +40,14 @@ class SessionDigest:
 
 
 def digest(record: SessionRecord, lean_band: tuple[float, float], praise_id: str = "praise") -> SessionDigest:
-    """Sum a session up from its summary.json. Time in good form is the share of running
-    near-leg strides whose trunk lean at midstance is in `lean_band` (the good band the cue
-    rules hold runners to, °); cues with id `praise_id` are praise."""
+    """Sum a session up from its summary.json. Good form is summary.json's `good_form` share:
+    the strides the coach judged that no cue's fault held on (the report counts the same);
+    cues with id `praise_id` are praise."""
     summary = record.summary()
     rows = record.rows
     measured = bool(summary["running"])
     near = [s for s in record.strides if s.near and s.trunk_lean_midstance_deg is not None]
-    good = [lean_band[0] <= s.trunk_lean_midstance_deg <= lean_band[1] for s in near]
+    share = (summary.get("good_form") or {}).get("share")
     leans = [r.trunk_lean_deg for r in rows if r.trunk_lean_deg is not None]
     t0 = rows[0].t if rows else 0.0
     span = rows[-1].t - t0 if rows else 0.0
@@ -58,7 +58,7 @@ def digest(record: SessionRecord, lean_band: tuple[float, float], praise_id: str
         duration_s=float(summary["duration_s"]),
         running_s=float(summary["running_s"]),
         measured=measured,
-        good_form_share=float(np.mean(good)) if measured and good else None,
+        good_form_share=share if measured else None,
         cues=cues,
         lean_series=tuple(downsample(leans, SPARK_POINTS)),
         cue_marks=tuple((t / span, praise) for t, _, praise in cues if span > 0),

@@ -46,7 +46,7 @@ def tiles(d: SessionDigest) -> list[tuple[str, str, tuple[int, int, int]]]:
     """(label, value, colour) of each tile, straight from the digest's summary numbers."""
     share = d.good_form_share
     return [
-        ("Time in good form", "–" if share is None else f"{share * 100:.0f}%",
+        ("Strides in good form", "–" if share is None else f"{share * 100:.0f}%",
          MUTED if share is None else GOOD if share >= GOOD_SHARE else WARN),
         ("Running", clock(d.running_s), INK),
         ("Cadence", "–" if d.cadence_spm is None else f"{d.cadence_spm:.0f}", INK),

@@ -151,9 +151,14 @@ class Coach:
 
     def session_extras(self) -> dict:
         """What the analysis learned over the whole session, for summary.json."""
+        from realtime.report.facts import good_form
+
         a = self.analyzer
+        baseline = a.calibration.summary()
+        running = [s.as_row() for s in a.strides]  # strides are measured only while running
         return {
-            "baseline": a.calibration.summary(),
+            "baseline": baseline,
+            "good_form": good_form(running, self.engine.rules, baseline),
             "setup": a.setup.session_summary(),
             "camera_roll_deg": a.camera_roll_deg(),
             "implausible_frames": {"count": sum(a.implausible.values()), "reasons": dict(sorted(a.implausible.items()))},

@@ -169,6 +169,15 @@ def judged_strides(strides: Sequence[dict[str, Any]], rules: RuleSet) -> int:
     return sum(any(r.judges(SimpleNamespace(**s)) for r in rules.cues) for s in strides)
 
 
+def good_form(strides: Sequence[dict[str, Any]], rules: RuleSet, baseline: dict | None) -> dict[str, Any]:
+    """The strides the coach judged and how many of them were at fault (`stride_faults`):
+    summary.json's `good_form`, the end screen's "strides in good form" and the report's."""
+    judged = judged_strides(strides, rules)
+    at_fault = len({id(f.stride) for f in stride_faults(strides, rules, baseline)})
+    share = round(1.0 - at_fault / judged, 3) if judged else None
+    return {"strides_judged": judged, "strides_at_fault": at_fault, "share": share}
+
+
 # --------------------------------------------------------------------------- lean over time
 
 

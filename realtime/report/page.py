@@ -231,12 +231,14 @@ def _cards(summary: dict[str, Any]) -> str:
     lean = summary.get("trunk_lean_deg") or {}
     hip = hip_behind(summary) or {}
     ran = summary.get("running_s")
+    share = (summary.get("good_form") or {}).get("share") if summary.get("running") else None
     items = [
         ("duration", clock(float(summary.get("duration_s") or 0.0))),
         *([("running", clock(float(ran)))] if ran is not None else []),
         ("cadence", _num(summary.get("cadence_spm"), ".0f", " spm")),
         ("trunk lean (median)", deg(lean["median"]) if lean else "—"),
         ("hip extension", hip_extension_words(None if hip.get("median") is None else -hip["median"])),
+        *([("strides in good form", f"{share * 100:.0f}%")] if share is not None else []),
         ("cues", str(len(summary.get("cues") or []))),
     ]
     return '<div class="cards">' + "".join(

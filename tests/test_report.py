@@ -27,6 +27,7 @@ from realtime.report.facts import (
     deg,
     lean_band,
     lean_segments,
+    story,
 )
 from realtime.report.page import REPORT_NAME, write_report
 from tests.sessions import (
@@ -362,3 +363,14 @@ def test_praise_is_not_coloured_as_a_fault_in_the_report():
     t = np.linspace(0.0, 40.0, 400)
     svg = plots.lean_plot(t, np.full_like(t, 5.0), np.full_like(t, 5.0), (1.5, 15.0), cues)
     assert plots.CALM.lower() in svg.lower() and plots.ACCENT.lower() in svg.lower()
+
+
+def test_a_lean_that_left_the_band_is_not_said_to_have_stayed_in_it():
+    """The demo's lean drops to −5° for 8 s of a minute (one stretch the segmentation does not
+    cut out): its median is in the band, its p10 is not, so "throughout" would be untrue."""
+    summary = {"running": True, "running_s": 57.0, "duration_s": 60.0, "cadence_spm": 170.0, "cues": [],
+               "trunk_lean_deg": {"median": 5.0, "p10": 1.0, "p90": 6.0}}
+    dipped = " ".join(story(summary, [], (1.5, 15.0)))
+    assert "throughout" not in dipped and "out of it at times (p10 +1°, p90 +6°)" in dipped
+    summary["trunk_lean_deg"]["p10"] = 3.0
+    assert "stayed in the good band throughout" in " ".join(story(summary, [], (1.5, 15.0)))

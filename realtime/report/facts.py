@@ -329,8 +329,11 @@ def story(
         lines.append(text)
     if len(segments) == 1 or not any(_change(p, s, band) for p, s in pairwise(segments)):
         zone = _zone(lean["median"], band)
-        if zone == "good":
-            lines.append(f"Your trunk stayed in the good band throughout (p10 {deg(lean['p10'])}, p90 {deg(lean['p90'])}).")
+        spread = f"p10 {deg(lean['p10'])}, p90 {deg(lean['p90'])}"
+        if zone == "good" and band[0] <= lean["p10"] and lean["p90"] <= band[1]:
+            lines.append(f"Your trunk stayed in the good band throughout ({spread}).")
+        elif zone == "good":
+            lines.append(f"Your trunk was in the good band most of the time, and out of it at times ({spread}).")
         elif zone == "back":
             lines.append(f"You leaned back for the whole run (p10 {deg(lean['p10'])}, p90 {deg(lean['p90'])}).")
         else:

@@ -238,9 +238,11 @@ def test_analyze_with_lite_and_heavy(installed_overlay, clips_dir, tmp_path):
         assert result.returncode == 0, result.stderr
         summary = json.loads((out / "summary.json").read_text())
         assert summary["model"] == name and summary["frames"] >= 40
-        assert summary["frames_with_pose"] >= 0.5 * summary["frames"]
         with np.load(out / "landmarks.npz") as npz:
             xy[name] = npz["xy"]
+            # the model finds him (measured frames are fewer: he enters the frame, and a person is
+            # measured once seen in place for half a second, realtime/analysis/passing.py)
+            assert npz["has_pose"].mean() >= 0.5
     assert xy["lite"].shape == xy["heavy"].shape
     assert not np.allclose(xy["lite"], xy["heavy"], equal_nan=True)
 

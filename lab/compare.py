@@ -26,7 +26,7 @@ AFTER_END_S = 1.5
 
 #: Running counts from this long after the clip starts (the issue "Coach every runner"):
 #: the coach needs a few steps to see the gait.
-RUNNING_GRACE_S = 3.0
+RUNNING_GRACE_S = 3.0 + DEFAULT_PASSING.min_span_s  # and the half second a person is watched before being measured
 
 #: A stride's cadence is right when within this share of the truth (the same issue).
 STRIDE_CADENCE_TOLERANCE = 0.03
@@ -553,7 +553,7 @@ def summary_block(m: dict) -> str:
         f" spm ({fig('cadence_abs_err_pct_median', '{:.1f}')} %),"
         f" worst {where('cadence_err_spm_worst', '{:+.1f} spm')};"
         f" session called running in {m['running_sessions']} of {m['running_clips']};"
-        f" running time detected (after {RUNNING_GRACE_S:.0f} s): median {fig('running_time_detected_median', '{:.0%}')},"
+        f" running time detected (after {RUNNING_GRACE_S:g} s): median {fig('running_time_detected_median', '{:.0%}')},"
         f" lowest {where('running_time_detected_worst', '{:.0%}')};"
         f" session cadence within ±1 %: {m['cadence_within_1pct']} of {m['running_clips']};"
         f" strides within ±{STRIDE_CADENCE_TOLERANCE:.0%}: {fig('strides_cadence_ok_pooled', '{:.1%}')}"

@@ -117,18 +117,18 @@ def test_walker_called_running_half_the_time():
     assert s.false_running_share == pytest.approx(0.5) and s.running_share is None
 
 
-def test_running_detected_over_the_truly_running_frames_after_the_first_3_s():
+def test_running_detected_over_the_truly_running_frames_after_the_first_3_5_s():
     frames = {"index": list(range(300)), "activity": ["standing"] * 60 + ["running"] * 240}
     app_activity = ["standing"] * 120 + ["running"] * 180
     s = score_clip("r", make_truth(n=300, frames=frames), make_app(n=300, activity=app_activity))
-    assert s.running_share == pytest.approx(180 / 210)  # frames 90.. (3 s at 30 fps) truly run
+    assert s.running_share == pytest.approx(180 / 195)  # frames 105.. (3.5 s at 30 fps) truly run
     assert s.false_running_share == pytest.approx(0.0)
 
 
 def test_empty_scene():
     s = score_clip("e", make_truth(present=False, cadence=None), make_app(pose=[0] * 300 + [1] * 60,
                                                                           activity=["absent"] * 360, running=False))
-    assert s.activity == "none" and s.pose_share == pytest.approx(60 / 360)
+    assert s.activity == "none" and s.pose_share == pytest.approx(60 / (360 - 15))  # from 0.5 s in (passing.py)
     assert s.false_running_share == 0.0 and s.running_share is None
 
 

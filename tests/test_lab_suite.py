@@ -101,7 +101,7 @@ def test_the_apps_trunk_lean_agrees_with_the_truths_sign_and_axis(scored):
     """A flipped sign or a lean measured from the other axis would miss by ~10° or ~90°."""
     for name, clip in clip_scores(scored).items():
         if QUICK[name].activity != "none":
-            assert clip["lean_frames"]["n"] > 0.9 * QUICK[name].frames
+            assert clip["lean_frames"]["n"] > 0.9 * (QUICK[name].frames - QUICK[name].fps * 0.5)  # not the first 0.5 s (passing.py)
             assert abs(clip["lean_frames"]["bias"]) < 6.0, (name, clip["lean_frames"])
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from cues.judging import good_form
 from cues.rules import load_rules, parse_rules
 from realtime.outputs.digest import digest
 from realtime.outputs.layers import ScreenOutput, screen_gauges
 from realtime.record.session import FrameRow, SessionRecord
-from realtime.report.facts import good_form
 from tests.sessions import stride
 
 RUN_TALLER = ('[[cue]]\nid = "lean_less"\ntext = "Run tall"\nvoice = "lean_less.wav"\n'

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from cues.engine import Cue, CueEngine
+from cues.judging import good_form
 from cues.rules import good_band, rules_table
 from realtime.analysis.frame import FrameAnalysis, FrameAnalyzer, Scene
 from realtime.analysis.posture import PostureSample
@@ -151,8 +152,6 @@ class Coach:
 
     def session_extras(self) -> dict:
         """What the analysis learned over the whole session, for summary.json."""
-        from realtime.report.facts import good_form
-
         a = self.analyzer
         baseline = a.calibration.summary()
         running = [s.as_row() for s in a.strides]  # strides are measured only while running

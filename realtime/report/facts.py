@@ -14,12 +14,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from cues.engine import judge_ways
+from cues.judging import held_way, judged_strides, ready
 from cues.rules import CueRule, RuleSet, Way, good_band
 from realtime.analysis.stride_metrics import STRIDE_TABLE, behind_stats, hip_extension_words
 from realtime.core.clock import clock
@@ -148,34 +147,16 @@ def stride_faults(
     strides: Sequence[dict[str, Any]], rules: RuleSet, baseline: dict[str, Any] | None = None
 ) -> list[StrideFault]:
     """Strides out of band on some cue: a way of its faults holds on the stride as the cue
-    engine judges it (`judge_ways`, on the strides each rule judges), without the coach's
-    persistence; baseline-relative ways only when `baseline` is ready."""
-    ready = baseline if baseline and baseline.get("ready") else None
+    engine judges it (`cues.judging.held_way`, on the strides each rule judges), without the
+    coach's persistence; baseline-relative ways only when `baseline` is ready."""
+    base = ready(baseline)
     found: list[StrideFault] = []
     for stride in strides:
-        view = SimpleNamespace(**stride)  # the engine reads a stride's metrics as attributes
         for rule in rules.cues:
-            if not rule.judges(view):
-                continue
-            held = next(((w, vals) for w, status, vals in judge_ways(rule, view, ready, in_fault=False)
-                         if status == "holds"), None)
+            held = held_way(rule, stride, base)
             if held is not None:
                 found.append(StrideFault(stride, rule, _why(*held)))
     return found
-
-
-def judged_strides(strides: Sequence[dict[str, Any]], rules: RuleSet) -> int:
-    """How many of `strides` some cue judges (the near leg's, and both legs' for `legs = "both"`)."""
-    return sum(any(r.judges(SimpleNamespace(**s)) for r in rules.cues) for s in strides)
-
-
-def good_form(strides: Sequence[dict[str, Any]], rules: RuleSet, baseline: dict | None) -> dict[str, Any]:
-    """The strides the coach judged and how many of them were at fault (`stride_faults`):
-    summary.json's `good_form`, the end screen's "strides in good form" and the report's."""
-    judged = judged_strides(strides, rules)
-    at_fault = len({id(f.stride) for f in stride_faults(strides, rules, baseline)})
-    share = round(1.0 - at_fault / judged, 3) if judged else None
-    return {"strides_judged": judged, "strides_at_fault": at_fault, "share": share}
 
 
 # --------------------------------------------------------------------------- lean over time

@@ -281,6 +281,18 @@ def good_band(
     return (max(lows) if lows else default[0], min(highs) if highs else default[1])
 
 
+#: "The good band of trunk lean" wherever it is shown — the live gauge, the end screen, the
+#: report and summary.json's `lean_band`: the rules' edges on the lean at midstance, and this
+#: band where the rules set none.
+LEAN_METRIC = "trunk_lean_midstance_deg"
+DEFAULT_LEAN_BAND = (0.0, 15.0)
+
+
+def lean_band(rules: RuleSet | None) -> tuple[float, float]:
+    """The good band of trunk lean at midstance (°) the rules hold runners to."""
+    return DEFAULT_LEAN_BAND if rules is None else good_band(rules, LEAN_METRIC, DEFAULT_LEAN_BAND)
+
+
 def default_rules_path() -> Path:
     """The rules.toml shipped inside the `cues` package."""
     return Path(str(resources.files("cues") / "rules.toml"))

@@ -58,12 +58,17 @@ import numpy as np
 Box = tuple[int, int, int, int]
 
 
+#: An estimate at least this confident is taken out of the pose (`RollTracker`'s default
+#: `min_confidence`); the screen puts the same roll back to draw on the camera's picture.
+MIN_CONFIDENCE = 0.3
+
+
 @dataclass(frozen=True)
 class RollEstimate:
     """Camera roll in degrees, clockwise-positive on screen (see module doc).
 
     `confidence` in [0, 1]: callers should not correct below a threshold
-    (`RollTracker.min_confidence`, 0.3). `n_lines` counts the agreeing segments.
+    (`RollTracker.min_confidence`, `MIN_CONFIDENCE` by default). `n_lines` counts the agreeing segments.
     """
 
     roll_deg: float
@@ -482,7 +487,7 @@ class RollTracker:
         self,
         interval_s: float = 1.0,
         window: int = 15,
-        min_confidence: float = 0.3,
+        min_confidence: float = MIN_CONFIDENCE,
         lock_after: int | None = 10,
         params: RollParams | None = None,
     ) -> None:

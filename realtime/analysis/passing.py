@@ -37,7 +37,7 @@ from typing import Literal
 
 import numpy as np
 
-from realtime.analysis.posture import trunk_vector
+from realtime.analysis.plausibility import trunk_px
 from realtime.core.pose import Landmark as L
 from realtime.core.pose import Pose
 
@@ -71,7 +71,6 @@ class PlaceWatch:
     def __init__(self, bounds: PassingBounds = DEFAULT_PASSING) -> None:
         self.bounds = bounds
         self._samples: deque[tuple[float, float, float]] = deque()  # t, mid-hip x, trunk px
-        self.speed: float | None = None  # trunk lengths per second, the last one measured
 
     def update(self, t: float, pose: Pose | None) -> Placement:
         """Where the person stands now: in place, not seen long enough yet, or walking past."""
@@ -81,10 +80,9 @@ class PlaceWatch:
         if pose is None:
             return "settling"
         hip_x = float(pose.midpoint(L.LEFT_HIP, L.RIGHT_HIP)[0])
-        self._samples.append((t, hip_x, float(np.linalg.norm(trunk_vector(pose)))))
+        self._samples.append((t, hip_x, trunk_px(pose)))
         if t - self._samples[0][0] < b.min_span_s:
-            self.speed = None
             return "settling"
         ts, xs, trunks = (np.array(column) for column in zip(*self._samples))
-        self.speed = abs(theil_sen_slope(ts, xs)) / max(float(np.median(trunks)), 1.0)
-        return "walking_past" if b.min_speed <= self.speed < b.max_speed else "in_place"
+        speed = abs(theil_sen_slope(ts, xs)) / max(float(np.median(trunks)), 1.0)  # trunk lengths/s
+        return "walking_past" if b.min_speed <= speed < b.max_speed else "in_place"

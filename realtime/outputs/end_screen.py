@@ -33,7 +33,7 @@ HIP_BAND_BEHIND = (5.0, 35.0)
 #: The cue list shows at most this many lines (the rest as "… and N more"); the charts take the
 #: room the list does not need.
 MAX_CUE_LINES = 5
-#: A share of strides in the band at or above this shows in the good colour.
+#: A share of strides in good form (summary.json's `good_form`) at or above this shows in the good colour.
 GOOD_SHARE = 0.8
 
 

@@ -11,8 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from cues.rules import RuleSet, good_band, load_rules
-from realtime.analysis.camera_roll import rotate_points
+from cues.rules import RuleSet, good_band, lean_band, load_rules
+from realtime.analysis.camera_roll import MIN_CONFIDENCE, rotate_points
 from realtime.core.clock import clock
 from realtime.core.pose import Pose
 from realtime.outputs.back_overlay import BackHold
@@ -38,18 +38,13 @@ CADENCE_GAUGE = GaugeSpec("Cadence", "steps/min", 120.0, 200.0, 160.0, 200.0)
 #: the band is the end screen's (`HIP_BAND_BEHIND`).
 HIP_GAUGE = GaugeSpec("Hip extension", "° behind", -10.0, 35.0, *HIP_BAND_BEHIND, signed=False)
 
-#: A camera roll estimate at least this confident has been taken out of the pose (the
-#: analysis's `RollTracker.min_confidence`, realtime/analysis/camera_roll.py).
-ROLL_MIN_CONFIDENCE = 0.3
-
-
 def pose_on_image(result: FrameResult) -> Pose | None:
     """The frame's smoothed pose where it lies on the camera image. The analysis levels the pose
     (it undoes the camera's roll, so that angles are measured from true vertical) but the picture
     is shown as the camera took it: the roll is put back for drawing, else a 2° roll moves the
     feet of a 1280-pixel-tall picture by 20 pixels off the body."""
     pose, roll = result.pose, result.analysis.scene.roll
-    if pose is None or roll is None or roll.confidence < ROLL_MIN_CONFIDENCE:
+    if pose is None or roll is None or roll.confidence < MIN_CONFIDENCE:
         return pose
     h, w = result.frame.image.shape[:2]
     return pose.with_xy(rotate_points(pose.xy, -roll.roll_deg, (w / 2.0, h / 2.0)))
@@ -66,11 +61,6 @@ CHECKS = (
 
 #: The stride metrics read from the back's outline: a cue reading any of them is about arching.
 OUTLINE_METRICS = frozenset({"thorax_pelvis_deg", "pelvic_deg", "lumbar_arch", "rib_flare"})
-
-
-def lean_band(rules: RuleSet) -> tuple[float, float]:
-    """The good band of trunk lean at midstance (°) the rules hold runners to."""
-    return good_band(rules, "trunk_lean_midstance_deg", (TRUNK_GAUGE.band_lo, TRUNK_GAUGE.band_hi))
 
 
 def screen_gauges(rules: RuleSet) -> tuple[GaugeSpec, GaugeSpec]:

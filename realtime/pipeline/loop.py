@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from cues.engine import Cue, CueEngine
 from cues.judging import good_form
-from cues.rules import good_band, rules_table
+from cues.rules import lean_band, rules_table
 from realtime.analysis.frame import FrameAnalysis, FrameAnalyzer, Scene
 from realtime.analysis.posture import PostureSample
 from realtime.analysis.rib_cage import rib_cage_summary
@@ -21,11 +21,6 @@ from realtime.models.pose_model import PoseModel
 from realtime.pipeline.estimate_ahead import EstimateAhead
 from realtime.pipeline.pace import PacedModels
 from realtime.record.session import FrameRow, SessionRecord
-
-#: The good band of trunk lean in summary.json (`lean_band`), that the report, the end screen
-#: and the live gauge all show: the rules' edges on the lean at midstance, else 0…15°.
-LEAN_BAND_METRIC = "trunk_lean_midstance_deg"
-DEFAULT_LEAN_BAND = (0.0, 15.0)
 
 if TYPE_CHECKING:
     from realtime.record.landmarks import LandmarkStream, LoggedFrame
@@ -164,7 +159,7 @@ class Coach:
             "rib_cage": rib_cage_summary(a.strides, a.calibration.baseline if a.calibration.ready else None),
             "feedback": self.engine.schedule,
             "rules": rules_table(self.engine.rules),
-            "lean_band": list(good_band(self.engine.rules, LEAN_BAND_METRIC, DEFAULT_LEAN_BAND)),
+            "lean_band": list(lean_band(self.engine.rules)),
         }
 
 

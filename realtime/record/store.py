@@ -202,8 +202,7 @@ class SessionRow:
         values = list(row)
         values[5] = bool(values[5])
         values[12] = Path(values[12])
-        if len(values) > 14:
-            values[14] = bool(values[14])
+        values[14] = bool(values[14])
         return cls(*values)
 
 

@@ -18,13 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from cues.judging import held_way, judged_strides, ready
-from cues.rules import CueRule, RuleSet, Way, good_band
+from cues.judging import held_way, ready
+from cues.rules import CueRule, RuleSet, Way, lean_band
 from realtime.analysis.stride_metrics import STRIDE_TABLE, behind_stats, hip_extension_words
 from realtime.core.clock import clock
 
-LEAN_METRIC = "trunk_lean_midstance_deg"
-DEFAULT_BAND = (0.0, 15.0)
 
 #: How each stride metric reads in a sentence, and its unit after a number (the stride table).
 METRIC_WORDS: dict[str, str] = {m.name: m.words for m in STRIDE_TABLE if m.summarised}
@@ -105,11 +103,6 @@ def summary_band(summary: dict[str, Any], rules: RuleSet | None) -> tuple[float,
     if isinstance(band, list) and len(band) == 2 and all(isinstance(v, (int, float)) for v in band):
         return float(band[0]), float(band[1])
     return lean_band(rules)
-
-
-def lean_band(rules: RuleSet | None) -> tuple[float, float]:
-    """The good band of trunk lean at midstance (°) from the rules' absolute edges."""
-    return DEFAULT_BAND if rules is None else good_band(rules, LEAN_METRIC, DEFAULT_BAND)
 
 
 def _why(way: Way, values: Sequence[float | None]) -> str:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cues.rules import PraiseRule, RuleSet, load_rules, rules_from_table
+from cues.judging import judged_strides
+from cues.rules import LEAN_METRIC, PraiseRule, RuleSet, load_rules, rules_from_table
 from realtime.analysis.stride_metrics import hip_extension_words
 from realtime.core.clock import clock
 from realtime.core.errors import UserError
@@ -32,7 +33,6 @@ from realtime.record.kinds import summary_kind
 from realtime.record.store import read_strides, read_summary, started_at, stride_dict
 from realtime.report import plots
 from realtime.report.facts import (
-    LEAN_METRIC,
     Segment,
     StrideFault,
     arch_edge,
@@ -40,7 +40,6 @@ from realtime.report.facts import (
     deg,
     hip_behind,
     humanise,
-    judged_strides,
     lean_segments,
     rolling_median,
     story,

@@ -27,7 +27,6 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "assets"))
@@ -54,6 +53,8 @@ def heard(line: list[str], hypothesis: list[str]) -> list[str]:
 
 def samples_16k(path: Path) -> bytes:
     """A 16-bit mono WAV resampled to the model's 16 kHz, as raw little-endian samples."""
+    from scipy.signal import resample_poly  # here: bench/voice_whisper.py imports this module without scipy
+
     with wave.open(str(path), "rb") as w:
         rate = w.getframerate()
         x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)

